@@ -1,0 +1,178 @@
+// edge-ai-infer: sends tensors to the model's worker and puts the decoded results in msg.payload.
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { RateMeter, StatusLine, localError } from './adapter';
+import { choiceSetting, numberSetting } from './lib/errors';
+import type { ModelHost, RunResult } from './lib/model/host';
+import type { DecodeRequest, RawTensor } from './lib/model/protocol';
+import { WaitingQueue, type QueueMode } from './lib/model/queue';
+import type { Transform } from './lib/image/transform';
+import type { ModelNode } from './edge-ai-model';
+
+interface InferNodeDef extends NodeDef {
+  model: string;
+  mode?: string;
+  queueSize?: number | string;
+  topK?: number | string;
+  minScore?: number | string;
+  confidence?: number | string;
+  iou?: number | string;
+  maxDetections?: number | string;
+  classAgnostic?: boolean;
+}
+
+interface Job {
+  msg: NodeMessageInFlow;
+  send: (msg: NodeMessage) => void;
+  done: (err?: Error) => void;
+  receivedAt: number;
+}
+
+interface DecodeSettings {
+  mode: QueueMode;
+  queueSize: number;
+  topK: number;
+  minScore: number;
+  confidence: number;
+  iou: number;
+  maxDetections: number;
+  classAgnostic: boolean;
+}
+
+function settingsFrom(def: InferNodeDef): DecodeSettings {
+  return {
+    mode: choiceSetting<QueueMode>('mode', def.mode, 'live', ['live', 'batch']),
+    queueSize: numberSetting('queueSize', def.queueSize, 10, 1, 1000, true),
+    topK: numberSetting('topK', def.topK, 5, 1, 100, true),
+    minScore: numberSetting('minScore', def.minScore, 0, 0, 1),
+    confidence: numberSetting('confidence', def.confidence, 0.25, 0, 1),
+    iou: numberSetting('iou', def.iou, 0.45, 0, 1),
+    maxDetections: numberSetting('maxDetections', def.maxDetections, 100, 1, 1000, true),
+    classAgnostic: def.classAgnostic === true,
+  };
+}
+
+function decodeRequest(task: string, s: DecodeSettings, msg: NodeMessage): DecodeRequest {
+  if (task === 'classification') return { kind: 'classification', topK: s.topK, minScore: s.minScore };
+  if (task === 'raw') return { kind: 'raw' };
+  const transform = msg.transform as Transform | undefined;
+  return {
+    kind: 'detection',
+    yolo: { confidence: s.confidence, iou: s.iou, maxDetections: s.maxDetections, classAgnostic: s.classAgnostic },
+    transform: transform && typeof transform.scaleX === 'number' ? transform : undefined,
+  };
+}
+
+/** Raw outputs become {data: Buffer, dims, type}: Buffers are shared, not deep-copied, on fan-out. */
+function payloadOf(result: RunResult): unknown {
+  if (Array.isArray(result.output)) return result.output;
+  const raw: Record<string, { data: Buffer; dims: number[]; type: string }> = {};
+  for (const [name, tensor] of Object.entries(result.output as Record<string, RawTensor>)) {
+    raw[name] = { data: Buffer.from(tensor.data), dims: tensor.dims, type: tensor.type };
+  }
+  return raw;
+}
+
+module.exports = function register(RED: NodeAPI): void {
+  function EdgeAiInferNode(this: Node, def: InferNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new StatusLine(node, RED, 'edge-ai-infer');
+    const rate = new RateMeter();
+    const modelNode = RED.nodes.getNode(def.model) as ModelNode | null;
+    let setupError: Error | undefined;
+    let settings: DecodeSettings | undefined;
+    try {
+      settings = settingsFrom(def);
+    } catch (err) {
+      setupError = localError(RED, err);
+    }
+    if (!modelNode) setupError ??= new Error(RED._('edge-ai-infer.errors.noModel'));
+    if (setupError) status.error(setupError);
+
+    const queue = new WaitingQueue<Job>(settings?.mode ?? 'live', settings?.queueSize ?? 1);
+    let host: ModelHost | undefined;
+    let busy = false;
+    let closing = false;
+    const lease = !setupError && modelNode ? modelNode.acquire() : undefined;
+    if (lease) {
+      status.show('loading', 'loading');
+      lease.ready.then(
+        (ready) => {
+          if (closing) return;
+          host = ready;
+          status.show('ready', 'ready', { model: path.basename(ready.info.path) });
+          pump();
+        },
+        (err) => {
+          setupError = localError(RED, err);
+          status.error(setupError);
+          for (const job of queue.drain()) job.done(setupError);
+        },
+      );
+    }
+
+    function pump(): void {
+      if (!host || !settings || busy || closing) return;
+      const job = queue.shift();
+      if (!job) return;
+      busy = true;
+      const active = host;
+      const decodeSettings = settings;
+      const sentAt = Date.now();
+      let running: Promise<RunResult>;
+      try {
+        const tensor = active.validate(job.msg.payload);
+        running = active.run(tensor, decodeRequest(modelNode?.config?.task ?? 'detection', decodeSettings, job.msg));
+      } catch (err) {
+        running = Promise.reject(err);
+      }
+      running.then(
+        (result) => {
+          job.msg.payload = payloadOf(result);
+          job.msg.inference = {
+            model: path.basename(active.info.path), latencyMs: round(result.latencyMs), runMs: round(result.runMs),
+            queuedMs: sentAt - job.receivedAt, dropped: queue.dropped,
+          };
+          const fps = rate.tick();
+          status.routine('working', 'stats', { latency: result.latencyMs.toFixed(1), fps: fps.toFixed(1), dropped: queue.dropped });
+          job.send(job.msg);
+          job.done();
+        },
+        (err) => {
+          if (closing) return job.done();
+          const local = localError(RED, err);
+          status.error(local);
+          job.done(local);
+        },
+      ).finally(() => {
+        busy = false;
+        pump();
+      });
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      if (setupError) return done(setupError);
+      const job: Job = { msg, send, done, receivedAt: Date.now() };
+      try {
+        const replaced = queue.push(job);
+        replaced?.done();
+      } catch (err) {
+        return done(localError(RED, err));
+      }
+      pump();
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
+      for (const job of queue.drain()) job.done();
+      status.clear();
+      (lease ? lease.release() : Promise.resolve()).then(done, done);
+    });
+  }
+  RED.nodes.registerType('edge-ai-infer', EdgeAiInferNode);
+};
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

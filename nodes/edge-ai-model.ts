@@ -1,0 +1,66 @@
+// edge-ai-model: config node for one ONNX model. The model is loaded in a worker owned by the
+// shared registry; this node and every node using it hold a lease, the last release stops it.
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { localError } from './adapter';
+import { modelConfigFrom, modelPreprocessSettings, preprocessSpecFrom, type ModelNodeSettings } from './lib/model/config';
+import type { ModelConfig, ModelHost, ModelInfo } from './lib/model/host';
+import { models, type ModelLease } from './lib/model/registry';
+import type { PreprocessSpec } from './lib/image/preprocess';
+
+export interface ModelNode extends Node {
+  /** Hold the model for a user node; the caller releases the lease on close. */
+  acquire(): ModelLease;
+  /** Preprocessing for "from model" mode, once the model has loaded. */
+  preprocessSpec(info: ModelInfo): PreprocessSpec;
+  readonly config: ModelConfig | undefined;
+  readonly configError: Error | undefined;
+}
+
+type ModelNodeDef = NodeDef & ModelNodeSettings;
+
+function describe(info: ModelInfo): string {
+  const tensors = (list: ModelInfo['inputs']): string => list.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
+  const meta = Object.keys(info.onnx.metadata);
+  return `${path.basename(info.path)} sha256 ${info.sha256.slice(0, 12)}; inputs ${tensors(info.inputs)}; outputs ${tensors(info.outputs)}` +
+    `; ${info.labels ? `${info.labels.length} labels` : 'no labels'}${meta.length ? `; metadata ${meta.join(', ')}` : ''}`;
+}
+
+module.exports = function register(RED: NodeAPI): void {
+  function EdgeAiModelNode(this: ModelNode, def: ModelNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const baseDir = RED.settings.userDir ?? process.cwd();
+    let config: ModelConfig | undefined;
+    let configError: Error | undefined;
+    try {
+      config = modelConfigFrom(def, baseDir);
+    } catch (err) {
+      configError = localError(RED, err);
+      node.error(configError);
+    }
+    Object.defineProperty(node, 'config', { get: () => config });
+    Object.defineProperty(node, 'configError', { get: () => configError });
+
+    node.acquire = (): ModelLease => {
+      if (!config) {
+        const failed = Promise.reject(configError);
+        failed.catch(() => undefined);
+        return { ready: failed as Promise<ModelHost>, release: async () => undefined };
+      }
+      return models.acquire(config);
+    };
+    node.preprocessSpec = (info: ModelInfo): PreprocessSpec => preprocessSpecFrom(modelPreprocessSettings(def), info.input);
+
+    // The node's own lease loads the model at deploy, before the first frame arrives.
+    const own = node.acquire();
+    own.ready.then(
+      (host) => node.log(RED._('edge-ai-model.log.loaded', { summary: describe(host.info) })),
+      (err) => { if (config) node.error(localError(RED, err)); },
+    );
+    node.on('close', (_removed: boolean, done: () => void) => {
+      own.release().then(done, done);
+    });
+  }
+  RED.nodes.registerType('edge-ai-model', EdgeAiModelNode);
+};

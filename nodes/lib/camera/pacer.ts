@@ -1,0 +1,73 @@
+import type { Frame, FrameSource } from './sources';
+
+export interface PacerEvents {
+  frame(frame: Frame): void;
+  error(err: unknown): void;
+  /** The source has no more frames (a folder without loop). */
+  end(): void;
+}
+
+/**
+ * Pulls frames from a source at a fixed rate. A grab that is still running when the next one
+ * is due makes that tick skip: frames are never queued behind a slow source.
+ */
+export class FramePacer {
+  readonly #source: FrameSource;
+  readonly #intervalMs: number;
+  readonly #events: PacerEvents;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #skipped = 0;
+
+  constructor(source: FrameSource, fps: number, events: PacerEvents) {
+    this.#source = source;
+    this.#intervalMs = 1000 / fps;
+    this.#events = events;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Ticks that found the previous grab still running. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  stop(): void {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(delay: number): void {
+    this.#timer = setTimeout(() => void this.#grab(), delay);
+  }
+
+  async #grab(): Promise<void> {
+    const started = Date.now();
+    let ended = false;
+    try {
+      const frame = await this.#source.next();
+      if (frame && this.#running) this.#events.frame(frame);
+      ended = frame === undefined;
+    } catch (err) {
+      if (this.#running) this.#events.error(err);
+    }
+    if (!this.#running) return;
+    if (ended) {
+      this.stop();
+      this.#events.end();
+      return;
+    }
+    const elapsed = Date.now() - started;
+    this.#skipped += Math.floor(elapsed / this.#intervalMs);
+    this.#schedule(Math.max(0, this.#intervalMs - (elapsed % this.#intervalMs)));
+  }
+}

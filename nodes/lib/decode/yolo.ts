@@ -1,0 +1,90 @@
+import { EdgeAiError } from '../errors';
+import type { Box } from '../image/transform';
+import { labelFor } from './classification';
+import { nonMaxSuppression } from './nms';
+
+export type YoloLayout = 'auto' | 'v8' | 'v5';
+
+export interface YoloOptions {
+  layout: YoloLayout;
+  confidence: number;
+  iou: number;
+  maxDetections: number;
+  classAgnostic: boolean;
+}
+
+export interface Detection {
+  label: string;
+  classId: number;
+  score: number;
+  box: Box;
+}
+
+/** How one output tensor is read: anchors as columns (v8) or rows (v5), with or without objectness. */
+export interface YoloReading {
+  anchors: number;
+  classes: number;
+  /** Distance between two values of one anchor, and between two anchors. */
+  valueStride: number;
+  anchorStride: number;
+  objectness: boolean;
+}
+
+/** Most candidates NMS looks at, best first (Ultralytics uses 30000 too). */
+const MAX_NMS_CANDIDATES = 30000;
+
+/**
+ * Work out the layout of an Ultralytics-style output:
+ * v8/v11 `[1, 4+C, N]` (no objectness), v5 `[1, N, 5+C]`, and the transposed v8 export
+ * `[1, N, 4+C]` when the label count tells it apart from v5.
+ */
+export function readYoloLayout(dims: readonly number[], layout: YoloLayout, labelCount?: number): YoloReading {
+  const shape = dims.length === 3 && dims[0] === 1 ? dims.slice(1) : dims.length === 2 ? dims : undefined;
+  const fail = (reason: string): never => {
+    throw new EdgeAiError('outputShape', { output: 'output', dims: dims.join(','), decoder: `YOLO ${layout}`, reason });
+  };
+  if (!shape) return fail('expected [1, 4+C, N] or [1, N, 5+C]');
+  const [rows, columns] = shape;
+  const channelsFirst = layout === 'v8' || (layout === 'auto' && rows < columns);
+  if (channelsFirst) {
+    if (rows < 5) fail('fewer than 5 values per anchor');
+    return { anchors: columns, classes: rows - 4, valueStride: columns, anchorStride: 1, objectness: false };
+  }
+  const transposedV8 = layout === 'auto' && labelCount !== undefined && columns === 4 + labelCount;
+  const objectness = !transposedV8;
+  if (columns < (objectness ? 6 : 5)) fail('too few values per anchor');
+  return { anchors: rows, classes: columns - (objectness ? 5 : 4), valueStride: 1, anchorStride: columns, objectness };
+}
+
+/** Decode one YOLO output into detections in model-input pixels, after NMS. */
+export function decodeYolo(data: Float32Array, reading: YoloReading, options: YoloOptions, labels?: readonly string[]): Detection[] {
+  const { anchors, classes, valueStride, anchorStride, objectness } = reading;
+  const firstClass = objectness ? 5 : 4;
+  const candidates: Detection[] = [];
+  for (let anchor = 0; anchor < anchors; anchor++) {
+    const base = anchor * anchorStride;
+    const objectScore = objectness ? data[base + 4 * valueStride] : 1;
+    if (objectScore < options.confidence) continue;
+    let bestClass = 0;
+    let bestScore = -Infinity;
+    for (let c = 0, at = base + firstClass * valueStride; c < classes; c++, at += valueStride) {
+      if (data[at] > bestScore) {
+        bestScore = data[at];
+        bestClass = c;
+      }
+    }
+    const score = bestScore * objectScore;
+    if (score < options.confidence) continue;
+    const cx = data[base];
+    const cy = data[base + valueStride];
+    const w = data[base + 2 * valueStride];
+    const h = data[base + 3 * valueStride];
+    candidates.push({ label: '', classId: bestClass, score, box: { x: cx - w / 2, y: cy - h / 2, w, h } });
+  }
+  const considered = candidates.length > MAX_NMS_CANDIDATES
+    ? candidates.sort((a, b) => b.score - a.score).slice(0, MAX_NMS_CANDIDATES)
+    : candidates;
+  const kept = nonMaxSuppression(considered, options.iou, options.maxDetections, options.classAgnostic);
+  for (const detection of kept) detection.label = labelFor(labels, detection.classId);
+  return kept;
+}

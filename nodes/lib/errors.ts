@@ -1,0 +1,82 @@
+// Engine errors carry a code and parameters so the Node-RED adapters can translate them;
+// this table is the English text (the build copies it into the en-US catalog).
+// Placeholders use Node-RED's i18n syntax: __name__.
+export const ERROR_TEXTS = {
+  notImage: 'Expected an encoded image Buffer (JPEG, PNG, WebP, TIFF, GIF or BMP) in msg.payload but received __received__',
+  corruptImage: 'Could not decode the __format__ image in msg.payload (__length__ bytes): __reason__',
+  rawFrameSize: 'Expected a raw RGB frame of __expected__ bytes (__width__x__height__x3) in msg.payload but received __received__ bytes',
+  unsupportedBmp: 'Unsupported BMP file: __reason__',
+  notTensor: 'Expected a tensor {data, dims, type} from edge-ai-preprocess in msg.payload but received __received__',
+  tensorMismatch: 'Expected a __expectedType__ tensor of dims [__expectedDims__] for input "__input__" of __model__ but received __receivedType__ [__receivedDims__]',
+  tensorSize: 'Tensor dims [__dims__] of type __type__ need __expected__ bytes but msg.payload.data holds __received__',
+  modelNotFound: 'Model file not found: __path__',
+  modelUnreadable: 'Could not read model file __path__: __reason__',
+  modelInvalid: 'onnxruntime could not load __path__: __reason__',
+  modelHashMismatch: 'Model file __path__ has SHA-256 __actual__ but the node is pinned to __expected__; refusing to load it',
+  modelInputs: 'Model __path__ has __count__ inputs (__names__); edge-ai-infer feeds exactly one image tensor',
+  modelInputShape: 'Model input "__input__" has dims [__dims__]; expected an image input shaped [1,3,H,W] or [1,H,W,3]',
+  modelClosed: 'The model __path__ was released while this inference was waiting',
+  workerDied: 'The inference worker for __path__ stopped unexpectedly: __reason__',
+  runFailed: 'Inference failed on __path__: __reason__',
+  labelsFile: 'Could not read labels file __path__: __reason__',
+  labelsCount: 'The labels (__source__) have __labels__ entries but the model outputs __classes__ classes',
+  labelsMissing: 'No labels found in the model metadata ("names") of __path__; choose a labels file or inline labels',
+  outputShape: 'Output "__output__" has dims [__dims__], which does not fit the __decoder__ decoder: __reason__',
+  envVarUnset: 'The path __path__ uses ${__name__}, which is not set in the environment',
+  queueFull: 'Batch queue is full (__size__ messages waiting); the message was not accepted',
+  badSetting: 'Setting "__name__" must be __expected__ but is __received__',
+  fileNotFound: 'Image file not found: __path__',
+  folderEmpty: 'No image files (jpg, jpeg, png, bmp, webp, tif, tiff) in folder __path__',
+  notResults: 'Expected an array of results from edge-ai-infer in msg.payload but received __received__',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_TEXTS;
+export type ErrorParams = Record<string, string | number>;
+
+export function formatText(template: string, params: ErrorParams): string {
+  return template.replace(/__(\w+)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+export class EdgeAiError extends Error {
+  readonly code: ErrorCode;
+  readonly params: ErrorParams;
+
+  constructor(code: ErrorCode, params: ErrorParams = {}) {
+    super(formatText(ERROR_TEXTS[code], params));
+    this.name = 'EdgeAiError';
+    this.code = code;
+    this.params = params;
+  }
+}
+
+/** Short description of an unexpected value for error messages: "string", "Buffer of 12 bytes", "object {a, b}". */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Buffer.isBuffer(value)) return `Buffer of ${value.length} bytes`;
+  if (Array.isArray(value)) return `array of ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of ${value.byteLength} bytes`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value as object).slice(0, 5);
+    return keys.length ? `object {${keys.join(', ')}}` : 'empty object';
+  }
+  return typeof value;
+}
+
+/** Validate a numeric setting once at deploy (house rule 1). */
+export function numberSetting(name: string, raw: unknown, fallback: number, min: number, max: number, integer = false): number {
+  const value = raw === undefined || raw === null || raw === '' ? fallback : Number(raw);
+  const ok = Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));
+  if (!ok) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw new EdgeAiError('badSetting', { name, expected: `${kind} from ${min} to ${max}`, received: JSON.stringify(raw) });
+  }
+  return value;
+}
+
+export function choiceSetting<T extends string>(name: string, raw: unknown, fallback: T, allowed: readonly T[]): T {
+  const value = raw === undefined || raw === null || raw === '' ? fallback : raw;
+  if (!allowed.includes(value as T)) {
+    throw new EdgeAiError('badSetting', { name, expected: `one of ${allowed.join(', ')}`, received: JSON.stringify(raw) });
+  }
+  return value as T;
+}

@@ -1,0 +1,98 @@
+import { EdgeAiError, choiceSetting, numberSetting } from '../errors';
+import type { YoloLayout } from '../decode/yolo';
+import type { PreprocessSpec } from '../image/preprocess';
+import { NORMALIZE_PRESETS, type NormalizePreset, type Triple } from '../image/tensor';
+import type { InputGeometry, LabelSource, ModelConfig } from './host';
+import { parseLabelLines } from './labels';
+import type { ModelTask } from './protocol';
+import { expandPath } from '../paths';
+
+/** The model node's settings as they come from the flow (strings and numbers from the editor). */
+export interface ModelNodeSettings {
+  path?: string;
+  sha256?: string;
+  task?: string;
+  yoloLayout?: string;
+  labelsSource?: string;
+  labelsFile?: string;
+  labels?: string;
+  threads?: number | string;
+  spinning?: boolean;
+  preResize?: string;
+  prePad?: number | string;
+  preAlign?: string;
+  preChannels?: string;
+  preNormalize?: string;
+  preMean?: string;
+  preStd?: string;
+}
+
+/** Preprocessing settings shared by the model node ("pre" fields) and the preprocess node. */
+export interface PreprocessSettings {
+  resize?: string;
+  padValue?: number | string;
+  align?: string;
+  channels?: string;
+  normalize?: string;
+  mean?: string;
+  std?: string;
+}
+
+/** Validate and coerce the model node's settings once, at deploy. */
+export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): ModelConfig {
+  if (!settings.path?.trim()) throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx file', received: '""' });
+  const sha256 = settings.sha256?.trim() ?? '';
+  if (sha256 && !/^[0-9a-fA-F]{64}$/.test(sha256)) {
+    throw new EdgeAiError('badSetting', { name: 'sha256', expected: '64 hexadecimal characters or empty', received: JSON.stringify(sha256) });
+  }
+  const task = choiceSetting<ModelTask>('task', settings.task, 'detection', ['classification', 'detection', 'raw']);
+  const labelsKind = choiceSetting('labelsSource', settings.labelsSource, 'metadata', ['metadata', 'file', 'inline', 'none'] as const);
+  let labels: LabelSource;
+  if (labelsKind === 'file') labels = { kind: 'file', path: expandPath(settings.labelsFile ?? '', baseDir) };
+  else if (labelsKind === 'inline') labels = { kind: 'inline', labels: parseLabelLines(settings.labels ?? '') };
+  else labels = { kind: labelsKind };
+  return {
+    path: expandPath(settings.path, baseDir),
+    sha256: sha256 || undefined,
+    task,
+    yoloLayout: choiceSetting<YoloLayout>('yoloLayout', settings.yoloLayout, 'auto', ['auto', 'v8', 'v5']),
+    labels,
+    threads: numberSetting('threads', settings.threads, 1, 1, 16, true),
+    spinning: settings.spinning === true,
+  };
+}
+
+/** The model node's "pre" fields in the preprocess node's naming. */
+export function modelPreprocessSettings(s: ModelNodeSettings): PreprocessSettings {
+  return { resize: s.preResize, padValue: s.prePad, align: s.preAlign, channels: s.preChannels, normalize: s.preNormalize, mean: s.preMean, std: s.preStd };
+}
+
+/** Validate preprocessing settings; size, layout and dtype come from the caller. */
+export function preprocessSpecFrom(
+  s: PreprocessSettings, geometry: Pick<InputGeometry, 'width' | 'height' | 'layout' | 'type'>,
+): PreprocessSpec {
+  const normalize = choiceSetting<NormalizePreset>('normalize', s.normalize, 'unit', ['unit', 'signed', 'imagenet', 'raw', 'custom']);
+  const preset = normalize === 'custom'
+    ? { mean: tripleSetting('mean', s.mean, false), std: tripleSetting('std', s.std, true) }
+    : NORMALIZE_PRESETS[normalize];
+  return {
+    width: numberSetting('width', geometry.width, 224, 1, 8192, true),
+    height: numberSetting('height', geometry.height, 224, 1, 8192, true),
+    resize: choiceSetting('resize', s.resize, 'letterbox', ['stretch', 'letterbox', 'crop'] as const),
+    padValue: numberSetting('padValue', s.padValue, 114, 0, 255, true),
+    align: choiceSetting('align', s.align, 'center', ['center', 'topleft'] as const),
+    channels: choiceSetting('channels', s.channels, 'rgb', ['rgb', 'bgr'] as const),
+    layout: geometry.layout,
+    dtype: geometry.type,
+    mean: preset.mean,
+    std: preset.std,
+  };
+}
+
+function tripleSetting(name: string, raw: string | undefined, positive: boolean): Triple {
+  const values = String(raw ?? '').split(',').map((v) => Number(v.trim()));
+  if (values.length !== 3 || values.some((v) => !Number.isFinite(v) || (positive && v <= 0))) {
+    throw new EdgeAiError('badSetting', { name, expected: `three comma-separated numbers${positive ? ' above 0' : ''}`, received: JSON.stringify(raw) });
+  }
+  return values as Triple;
+}

@@ -1,0 +1,66 @@
+// Messages between a ModelHost (Node-RED thread) and its inference worker.
+import type { ErrorCode, ErrorParams } from '../errors';
+import type { Classification } from '../decode/classification';
+import type { Detection, YoloLayout, YoloOptions } from '../decode/yolo';
+import type { Transform } from '../image/transform';
+import type { ConvertSpec, TensorType } from '../image/tensor';
+
+export type ModelTask = 'classification' | 'detection' | 'raw';
+
+export interface TensorInfo {
+  name: string;
+  type: string;
+  /** Numbers for fixed axes, names or -1 for dynamic ones. */
+  dims: Array<number | string>;
+}
+
+export interface SessionSettings {
+  threads: number;
+  spinning: boolean;
+  task: ModelTask;
+  yoloLayout: YoloLayout;
+  labels?: string[];
+}
+
+export interface LoadRequest {
+  kind: 'load';
+  modelBytes: ArrayBuffer;
+  settings: SessionSettings;
+}
+
+export interface WireTensor {
+  /** Pooled buffer owned by the host, transferred to the worker and sent back. */
+  buffer: ArrayBuffer;
+  byteLength: number;
+  dims: number[];
+  type: TensorType;
+  convert?: ConvertSpec;
+}
+
+export type DecodeRequest =
+  | { kind: 'classification'; topK: number; minScore: number }
+  | { kind: 'detection'; yolo: Omit<YoloOptions, 'layout'>; transform?: Transform }
+  | { kind: 'raw' };
+
+export interface RunRequest {
+  kind: 'run';
+  id: number;
+  input: WireTensor;
+  decode: DecodeRequest;
+}
+
+export interface RawTensor {
+  data: ArrayBuffer;
+  dims: number[];
+  type: string;
+}
+
+export type RunOutput = Classification[] | Detection[] | Record<string, RawTensor>;
+
+export type WorkerRequest = LoadRequest | RunRequest | { kind: 'release' };
+
+export type WorkerReply =
+  | { kind: 'loaded'; inputs: TensorInfo[]; outputs: TensorInfo[] }
+  | { kind: 'result'; id: number; output: RunOutput; buffer: ArrayBuffer; runMs: number; workerMs: number }
+  | { kind: 'error'; id?: number; code?: ErrorCode; params?: ErrorParams; message: string; buffer?: ArrayBuffer }
+  | { kind: 'released' };

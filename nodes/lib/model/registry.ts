@@ -1,0 +1,54 @@
+import { ModelHost, type ModelConfig } from './host';
+
+/** A user's hold on a shared model; release it exactly once. */
+export interface ModelLease {
+  readonly ready: Promise<ModelHost>;
+  release(): Promise<void>;
+}
+
+interface Entry {
+  ready: Promise<ModelHost>;
+  users: number;
+}
+
+/**
+ * Models shared by configuration: every node asking for the same settings gets the same
+ * worker, and the last release stops it (like Node-RED's MQTT broker connections).
+ */
+export class ModelRegistry {
+  readonly #entries = new Map<string, Entry>();
+
+  acquire(config: ModelConfig): ModelLease {
+    const key = JSON.stringify(config);
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      entry = { ready: ModelHost.create(config), users: 0 };
+      // A failed load is not cached: the next acquire (e.g. after a redeploy) tries again.
+      entry.ready.catch(() => undefined);
+      this.#entries.set(key, entry);
+    }
+    entry.users++;
+    const held = entry;
+    let released = false;
+    return {
+      ready: held.ready,
+      release: async () => {
+        if (released) return;
+        released = true;
+        held.users--;
+        if (held.users > 0) return;
+        if (this.#entries.get(key) === held) this.#entries.delete(key);
+        const host = await held.ready.catch(() => undefined);
+        await host?.release();
+      },
+    };
+  }
+
+  /** Number of models currently loaded or loading (for tests and diagnostics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** The process-wide registry the Node-RED nodes share. */
+export const models = new ModelRegistry();

@@ -1,0 +1,131 @@
+// The inference worker: one per loaded model. It owns the onnxruntime session, turns pixels
+// into the input tensor in a reused buffer, runs the model and decodes the outputs, so the
+// Node-RED thread only moves buffers and small result arrays.
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { EdgeAiError } from '../errors';
+import { toProbabilities, topK } from '../decode/classification';
+import { decodeYolo, readYoloLayout } from '../decode/yolo';
+import { boxToSource } from '../image/transform';
+import { convertPixels, elementCount } from '../image/tensor';
+import type { DecodeRequest, RawTensor, RunOutput, RunRequest, SessionSettings, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('worker.js must run in a worker thread');
+
+let session: ort.InferenceSession | undefined;
+let settings: SessionSettings | undefined;
+/** The converted input tensor, reused between frames of the same size and type. */
+let convertTarget: Float32Array | Uint8Array | undefined;
+
+const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
+  return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, dims: [...m.shape] } : { name: m.name, type: 'non-tensor', dims: [] }));
+}
+
+async function load(modelBytes: ArrayBuffer, next: SessionSettings): Promise<void> {
+  settings = next;
+  session = await ort.InferenceSession.create(new Uint8Array(modelBytes), {
+    intraOpNumThreads: next.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Spinning threads burn a core between frames; off suits a camera-paced flow.
+    extra: { session: { intra_op: { allow_spinning: next.spinning ? '1' : '0' }, inter_op: { allow_spinning: next.spinning ? '1' : '0' } } },
+  });
+  reply({ kind: 'loaded', inputs: tensorInfo(session.inputMetadata), outputs: tensorInfo(session.outputMetadata) });
+}
+
+function inputTensor(request: RunRequest): ort.Tensor {
+  const { input } = request;
+  if (!input.convert) {
+    const data = input.type === 'float32'
+      ? new Float32Array(input.buffer, 0, input.byteLength / 4)
+      : new Uint8Array(input.buffer, 0, input.byteLength);
+    return new ort.Tensor(input.type, data, input.dims);
+  }
+  const { convert } = input;
+  const count = elementCount(convert.dims);
+  const wanted = convert.type === 'float32' ? Float32Array : Uint8Array;
+  if (!(convertTarget instanceof wanted) || convertTarget.length !== count) convertTarget = new wanted(count);
+  convertPixels(new Uint8Array(input.buffer, 0, input.byteLength), convert, convertTarget);
+  return new ort.Tensor(convert.type, convertTarget, convert.dims);
+}
+
+function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest, active: SessionSettings, names: readonly string[]): { output: RunOutput; transfer: ArrayBuffer[] } {
+  if (request.kind === 'raw') {
+    const raw: Record<string, RawTensor> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const name of names) {
+      const tensor = outputs[name];
+      const view = tensor.data as ArrayBufferView;
+      // Copy out of onnxruntime's memory into a buffer this thread can transfer.
+      const copy = new Uint8Array(view.byteLength);
+      copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      raw[name] = { data: copy.buffer, dims: [...tensor.dims], type: tensor.type };
+      transfer.push(copy.buffer);
+    }
+    return { output: raw, transfer };
+  }
+  const first = outputs[names[0]];
+  if (first.type !== 'float32') {
+    throw new EdgeAiError('outputShape', { output: names[0], dims: first.dims.join(','), decoder: request.kind, reason: `type ${first.type}, expected float32` });
+  }
+  const data = first.data as Float32Array;
+  const labels = active.labels;
+  if (request.kind === 'classification') {
+    const classes = first.dims[first.dims.length - 1];
+    if (data.length !== classes) {
+      throw new EdgeAiError('outputShape', { output: names[0], dims: first.dims.join(','), decoder: 'classification', reason: 'expected [1, C] or [C]' });
+    }
+    if (labels && labels.length !== classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes });
+    return { output: topK(toProbabilities(data), request.topK, request.minScore, labels), transfer: [] };
+  }
+  const reading = readYoloLayout(first.dims, active.yoloLayout, labels?.length);
+  if (labels && labels.length !== reading.classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: reading.classes });
+  const detections = decodeYolo(data, reading, { layout: active.yoloLayout, ...request.yolo }, labels);
+  if (request.transform) for (const d of detections) d.box = boxToSource(d.box, request.transform);
+  return { output: detections, transfer: [] };
+}
+
+async function run(request: RunRequest): Promise<void> {
+  if (!session || !settings) throw new Error('run before load');
+  const started = performance.now();
+  const feeds = { [session.inputNames[0]]: inputTensor(request) };
+  const runStarted = performance.now();
+  const outputs = await session.run(feeds);
+  const runMs = performance.now() - runStarted;
+  try {
+    const { output, transfer } = decode(outputs, request.decode, settings, session.outputNames);
+    const workerMs = performance.now() - started;
+    reply({ kind: 'result', id: request.id, output, buffer: request.input.buffer, runMs, workerMs }, [request.input.buffer, ...transfer]);
+  } finally {
+    for (const tensor of Object.values(outputs)) tensor.dispose();
+  }
+}
+
+function fail(err: unknown, request?: RunRequest): void {
+  const base = { kind: 'error' as const, id: request?.id, message: err instanceof Error ? err.message : String(err) };
+  const withCode = err instanceof EdgeAiError ? { ...base, code: err.code, params: err.params } : base;
+  if (request) reply({ ...withCode, buffer: request.input.buffer }, [request.input.buffer]);
+  else reply(withCode);
+}
+
+// Messages are handled one at a time, in order: a run never overlaps another.
+let queue = Promise.resolve();
+port.on('message', (message: WorkerRequest) => {
+  queue = queue.then(async () => {
+    try {
+      if (message.kind === 'load') await load(message.modelBytes, message.settings);
+      else if (message.kind === 'run') await run(message);
+      else {
+        await session?.release();
+        session = undefined;
+        reply({ kind: 'released' });
+      }
+    } catch (err) {
+      fail(err, message.kind === 'run' ? message : undefined);
+    }
+  });
+});

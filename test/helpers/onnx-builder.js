@@ -1,0 +1,73 @@
+'use strict';
+// Builds tiny ONNX models in code for tests where only the plumbing matters.
+// Writes the protobuf wire format by hand (ModelProto, GraphProto, NodeProto, ...).
+
+const ELEM = { float32: 1, uint8: 2 };
+
+function varint(n) {
+  const bytes = [];
+  let v = BigInt(n);
+  if (v < 0n) v += 1n << 64n;
+  do {
+    let byte = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) byte |= 0x80;
+    bytes.push(byte);
+  } while (v);
+  return Buffer.from(bytes);
+}
+const key = (field, wire) => varint(field * 8 + wire);
+const intField = (field, n) => Buffer.concat([key(field, 0), varint(n)]);
+const bytesField = (field, data) => {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');
+  return Buffer.concat([key(field, 2), varint(buf.length), buf]);
+};
+
+function valueInfo(name, type, dims) {
+  const shape = Buffer.concat(dims.map((d) => bytesField(1, typeof d === 'number' ? intField(1, d) : bytesField(2, d))));
+  const tensorType = Buffer.concat([intField(1, ELEM[type]), bytesField(2, shape)]);
+  return Buffer.concat([bytesField(1, name), bytesField(2, bytesField(1, tensorType))]);
+}
+
+function attribute(name, value) {
+  if (Array.isArray(value)) return Buffer.concat([bytesField(1, name), ...value.map((v) => intField(8, v)), intField(20, 7)]);
+  return Buffer.concat([bytesField(1, name), intField(3, value), intField(20, 2)]);
+}
+
+function node(op, inputs, outputs, attrs = {}) {
+  return Buffer.concat([
+    ...inputs.map((i) => bytesField(1, i)),
+    ...outputs.map((o) => bytesField(2, o)),
+    bytesField(3, `${op}_${outputs[0]}`),
+    bytesField(4, op),
+    ...Object.entries(attrs).map(([n, v]) => bytesField(5, attribute(n, v))),
+  ]);
+}
+
+/**
+ * @param {object} spec {nodes: [[op, inputs, outputs, attrs]], inputs: [[name, type, dims]], outputs: [...],
+ *   metadata: {key: value}, opset}
+ */
+function buildModel(spec) {
+  const graph = Buffer.concat([
+    ...spec.nodes.map(([op, i, o, a]) => bytesField(1, node(op, i, o, a))),
+    bytesField(2, 'tiny'),
+    ...spec.inputs.map(([n, t, d]) => bytesField(11, valueInfo(n, t, d))),
+    ...spec.outputs.map(([n, t, d]) => bytesField(12, valueInfo(n, t, d))),
+  ]);
+  const opset = Buffer.concat([bytesField(1, ''), intField(2, spec.opset ?? 13)]);
+  const metadata = Object.entries(spec.metadata ?? {}).map(([k, v]) => bytesField(14, Buffer.concat([bytesField(1, k), bytesField(2, v)])));
+  return Buffer.concat([intField(1, 8), bytesField(2, 'edge-ai-tests'), bytesField(7, graph), bytesField(8, opset), ...metadata]);
+}
+
+/** Image [1,3,size,size] float32 -> per-channel mean [1,3]: a 3-class "classifier". */
+function tinyClassifier(size = 8, metadata = {}) {
+  return buildModel({
+    nodes: [['ReduceMean', ['image'], ['scores'], { axes: [2, 3], keepdims: 0 }]],
+    inputs: [['image', 'float32', [1, 3, size, size]]],
+    outputs: [['scores', 'float32', [1, 3]]],
+    metadata,
+  });
+}
+
+module.exports = { buildModel, tinyClassifier };
