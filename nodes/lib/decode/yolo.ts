@@ -45,7 +45,10 @@ export function readYoloLayout(dims: readonly number[], layout: YoloLayout, labe
   };
   if (!shape) return fail('expected [1, 4+C, N] or [1, N, 5+C]');
   const [rows, columns] = shape;
-  const channelsFirst = layout === 'v8' || (layout === 'auto' && rows < columns);
+  // With a label count the layout is certain; without, anchors outnumber values per anchor.
+  const labelsSayChannelsFirst = labelCount !== undefined && rows === 4 + labelCount;
+  const labelsSayRows = labelCount !== undefined && (columns === 5 + labelCount || columns === 4 + labelCount);
+  const channelsFirst = layout === 'v8' || (layout === 'auto' && (labelsSayChannelsFirst || (!labelsSayRows && rows < columns)));
   if (channelsFirst) {
     if (rows < 5) fail('fewer than 5 values per anchor');
     return { anchors: columns, classes: rows - 4, valueStride: columns, anchorStride: 1, objectness: false };

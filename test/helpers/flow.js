@@ -1,0 +1,64 @@
+'use strict';
+// Running flows in a real Node-RED runtime through node-red-node-test-helper.
+const path = require('node:path');
+const helper = require('node-red-node-test-helper');
+const { dist, models, assets } = require('./paths');
+
+helper.init(require.resolve('node-red'));
+
+process.env.EDGE_AI_MODELS = models;
+process.env.EDGE_AI_MEDIA = path.join(assets, 'media');
+
+const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
+const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
+const extraNodes = ['common/20-inject.js', 'common/90-comment.js'].map((f) => require(path.join(coreNodes, 'core', f)));
+
+/** Load a flow with our nodes plus inject/comment (catch, status, complete come from the helper). */
+function load(flow) {
+  // Nodes without `z` count as config nodes; put all others on one tab.
+  const onTab = flow.map((n) => (n.type === 'edge-ai-model' || n.type === 'tab' || n.z ? n : { z: 'tab', ...n }));
+  return helper.load([...ourNodes, ...extraNodes], onTab);
+}
+
+/** Resolve with the next `count` msgs arriving at a node; reject after `timeoutMs`. */
+function collect(nodeId, count = 1, timeoutMs = 30000) {
+  const node = helper.getNode(nodeId);
+  if (!node) throw new Error(`no node ${nodeId} in the flow`);
+  return new Promise((resolve, reject) => {
+    const got = [];
+    const timer = setTimeout(() => {
+      node.removeListener('input', onInput);
+      reject(new Error(`node ${nodeId} got ${got.length} of ${count} msgs in ${timeoutMs} ms`));
+    }, timeoutMs);
+    function onInput(msg) {
+      got.push(msg);
+      if (got.length === count) {
+        clearTimeout(timer);
+        node.removeListener('input', onInput);
+        resolve(got);
+      }
+    }
+    node.on('input', onInput);
+  });
+}
+
+/** Resolve when a node's status matches `predicate`. */
+function statusOf(nodeId, predicate, timeoutMs = 30000) {
+  const node = helper.getNode(nodeId);
+  return new Promise((resolve, reject) => {
+    const original = node.status.bind(node);
+    const timer = setTimeout(() => reject(new Error(`status of ${nodeId} never matched`)), timeoutMs);
+    node.status = (s) => {
+      original(s);
+      if (predicate(s)) {
+        clearTimeout(timer);
+        node.status = original;
+        resolve(s);
+      }
+    };
+  });
+}
+
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+module.exports = { helper, load, collect, statusOf, delay };
