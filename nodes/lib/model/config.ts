@@ -89,10 +89,13 @@ export function preprocessSpecFrom(
   };
 }
 
-function tripleSetting(name: string, raw: string | undefined, positive: boolean): Triple {
+/** Three comma-separated pixel values: means 0..255, standard deviations above 0 up to 255. */
+function tripleSetting(name: string, raw: string | undefined, isStd: boolean): Triple {
   const values = String(raw ?? '').split(',').map((v) => Number(v.trim()));
-  if (values.length !== 3 || values.some((v) => !Number.isFinite(v) || (positive && v <= 0))) {
-    throw new EdgeAiError('badSetting', { name, expected: `three comma-separated numbers${positive ? ' above 0' : ''}`, received: JSON.stringify(raw) });
+  const inRange = (v: number): boolean => Number.isFinite(v) && v <= 255 && (isStd ? v > 0 : v >= 0);
+  if (values.length !== 3 || !values.every(inRange)) {
+    const range = isStd ? 'above 0 and up to 255' : 'from 0 to 255';
+    throw new EdgeAiError('badSetting', { name, expected: `three comma-separated numbers ${range}`, received: JSON.stringify(raw) });
   }
   return values as Triple;
 }

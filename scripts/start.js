@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm start`: Node-RED on 127.0.0.1 with this package loaded from the working tree and the
+// example flows deployed as the demo. The user dir lives in .node-red/ (git-ignored).
+//   --reset-demo    overwrite .node-red/flows.json with the demo flows again
+// Environment: PORT (default 1880), EDGE_AI_USER_DIR (default ./.node-red),
+// EDGE_AI_MODELS / EDGE_AI_MEDIA (default: ../shared/assets/{models,media} when present).
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const pkg = require(path.join(root, 'package.json'));
+const userDir = path.resolve(process.env.EDGE_AI_USER_DIR || path.join(root, '.node-red'));
+const port = Number(process.env.PORT || 1880);
+const assets = path.resolve(root, '..', 'shared', 'assets');
+
+function linkPackage() {
+  const link = path.join(userDir, 'node_modules', ...pkg.name.split('/'));
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync(root, link, 'dir');
+  const userPackage = path.join(userDir, 'package.json');
+  if (!fs.existsSync(userPackage)) {
+    fs.writeFileSync(userPackage, JSON.stringify({ name: 'edge-ai-demo', private: true, dependencies: { [pkg.name]: `file:${root}` } }, null, 2));
+  }
+}
+
+function writeSettings() {
+  const settings = `module.exports = {
+  uiHost: '127.0.0.1',
+  uiPort: ${port},
+  flowFile: 'flows.json',
+  credentialSecret: false,
+  editorTheme: { tours: false, projects: { enabled: false } },
+  logging: { console: { level: 'info', metrics: false, audit: false } },
+};
+`;
+  fs.writeFileSync(path.join(userDir, 'settings.js'), settings);
+}
+
+/** Each example becomes a tab of the demo. */
+function demoFlows() {
+  const examples = path.join(root, 'examples');
+  const flows = [];
+  for (const file of fs.readdirSync(examples).filter((f) => f.endsWith('.json')).sort()) {
+    const tab = `demo-tab-${flows.length}`;
+    flows.push({ id: tab, type: 'tab', label: path.basename(file, '.json').replace(/^\d+\s*/, ''), disabled: false, info: '' });
+    for (const node of JSON.parse(fs.readFileSync(path.join(examples, file), 'utf8'))) {
+      flows.push(node.type === 'edge-ai-model' ? node : { ...node, z: tab });
+    }
+  }
+  return flows;
+}
+
+function writeDemo() {
+  const flowFile = path.join(userDir, 'flows.json');
+  if (fs.existsSync(flowFile) && !process.argv.includes('--reset-demo')) return;
+  fs.writeFileSync(flowFile, JSON.stringify(demoFlows(), null, 2));
+}
+
+function assetEnv() {
+  const env = { ...process.env };
+  if (fs.existsSync(assets)) {
+    env.EDGE_AI_MODELS ??= path.join(assets, 'models');
+    env.EDGE_AI_MEDIA ??= path.join(assets, 'media');
+  } else if (!env.EDGE_AI_MODELS) {
+    console.warn(`[edge-ai] ${assets} not found: set EDGE_AI_MODELS and EDGE_AI_MEDIA for the demo flows`);
+  }
+  return env;
+}
+
+fs.mkdirSync(userDir, { recursive: true });
+linkPackage();
+writeSettings();
+writeDemo();
+const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+  stdio: 'inherit',
+  env: assetEnv(),
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => red.kill(signal));
+red.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,59 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { helper, load, collect } = require('../helpers/flow');
+const { root } = require('../helpers/paths');
+
+const examplesDir = path.join(root, 'examples');
+
+/** An example flow with its debug nodes swapped for helper nodes that tests can listen to. */
+function example(file) {
+  const nodes = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
+  return nodes.map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper', name: n.name } : n));
+}
+
+const debugNode = (flow, name) => flow.find((n) => n.type === 'helper' && n.name === name).id;
+
+describe('examples', function () {
+  afterEach(() => helper.unload());
+
+  it('every example uses only core nodes and ours, and explains itself in a comment', () => {
+    const files = fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json'));
+    assert.ok(files.length >= 2);
+    const core = new Set(['comment', 'debug', 'inject', 'catch', 'status', 'complete', 'change', 'switch', 'mqtt out', 'mqtt-broker', 'http request', 'function', 'template']);
+    for (const file of files) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
+      assert.ok(nodes.some((n) => n.type === 'comment' && n.info), `${file} has an explaining comment`);
+      for (const n of nodes) assert.ok(core.has(n.type) || n.type.startsWith('edge-ai-'), `${file}: ${n.type}`);
+    }
+  });
+
+  it('"classify a folder of photos" classifies every photo once, then stops', async () => {
+    const flow = example('01 classify a folder of photos.json');
+    const photos = fs.readdirSync(path.join(process.env.EDGE_AI_MEDIA, 'images')).filter((f) => /\.(jpe?g|png|bmp)$/i.test(f));
+    // The camera's first frame needs file I/O, so listening right after the deploy misses nothing.
+    await load(flow);
+    const results = collect(debugNode(flow, 'best classes'), photos.length, 40000);
+    const msgs = await results;
+    const byFile = Object.fromEntries(msgs.map((m) => [path.basename(m.frame.source), m.payload]));
+    assert.equal(Object.keys(byFile).length, photos.length, 'each photo once');
+    assert.equal(byFile['grace_hopper.bmp'][0].label, 'military uniform');
+    assert.equal(byFile['parrot.jpg'][0].label, 'macaw');
+    assert.deepEqual(msgs.map((m) => m.frame.seq), photos.map((_p, i) => i + 1));
+  });
+
+  it('"live camera detect and trigger" sees the dogs and fires a start event', async () => {
+    const flow = example('02 live camera detect and trigger.json');
+    await load(flow);
+    const events = collect(debugNode(flow, 'events'), 1, 40000);
+    const detections = collect(debugNode(flow, 'detections'), 3, 40000);
+    const [event] = await events;
+    assert.equal(event.payload.type, 'start');
+    assert.deepEqual(event.payload.labels, ['dog']);
+    assert.ok(event.detections.some((d) => d.label === 'dog' && d.score >= 0.5));
+    const frames = await detections;
+    assert.ok(frames.every((m) => Array.isArray(m.payload) && m.frame.source === 'pattern' && m.frame.width === 640));
+    assert.ok(frames[2].frame.seq > frames[0].frame.seq);
+  });
+});

@@ -1,0 +1,102 @@
+'use strict';
+// `npm start` for real: Node-RED in its own process with the package linked into a fresh user
+// dir, the demo deployed, results watched over the editor's websocket like a browser would.
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const WebSocket = require('ws');
+const { root } = require('../helpers/paths');
+
+const EXPECTED_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-model', 'edge-ai-infer', 'edge-ai-trigger'];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  assert.equal(response.status, 200, `${url} answered ${response.status}`);
+  return response.json();
+}
+
+describe('npm start: a real Node-RED server with the demo flows', function () {
+  this.timeout(90000);
+  let red;
+  let base;
+  let userDir;
+  let output = '';
+
+  before(async () => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-server-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    red = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
+      env: { ...process.env, PORT: String(port), EDGE_AI_USER_DIR: userDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    red.stdout.on('data', (d) => { output += d; });
+    red.stderr.on('data', (d) => { output += d; });
+    const until = Date.now() + 60000;
+    while (!/Started flows/.test(output)) {
+      if (Date.now() > until || red.exitCode !== null) throw new Error(`Node-RED did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  after(async () => {
+    if (red && red.exitCode === null) {
+      const exited = new Promise((r) => red.once('exit', r));
+      red.kill('SIGTERM');
+      await exited;
+    }
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('loads the five node types without errors and lists the examples', async () => {
+    const sets = (await getJson(`${base}/nodes`)).filter((s) => s.module === '@edgeflow/node-red-edge-ai');
+    assert.deepEqual(sets.flatMap((s) => s.types).sort(), [...EXPECTED_TYPES].sort());
+    for (const set of sets) assert.ok(set.enabled && !set.err, `${set.id}: ${set.err}`);
+    const examples = await getJson(`${base}/library/examples/flows/@edgeflow/node-red-edge-ai`);
+    const names = examples.map((e) => (typeof e === 'string' ? e : e.fn)).sort();
+    assert.deepEqual(names, fs.readdirSync(path.join(root, 'examples')).map((f) => path.basename(f, '.json')).sort());
+    const messages = await getJson(`${base}/nodes/messages?lng=en-US`);
+    const engine = messages['@edgeflow/node-red-edge-ai/edge-ai-model']['edge-ai-model'].engine;
+    assert.match(engine.notImage, /Expected an encoded image Buffer/, 'engine error texts are in the catalog');
+  });
+
+  it('runs the demo: translated statuses and results reach the editor', async () => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/comms`);
+    const seen = { debug: [], status: [] };
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    ws.send(JSON.stringify({ subscribe: 'debug' }));
+    ws.send(JSON.stringify({ subscribe: 'status/#' }));
+    ws.on('message', (data) => {
+      for (const { topic, data: body } of [].concat(JSON.parse(data))) {
+        if (topic === 'debug') seen.debug.push(body);
+        else if (topic.startsWith('status/')) seen.status.push(body);
+      }
+    });
+    const until = Date.now() + 60000;
+    const eventsNode = (d) => d.name === 'events' && /"type":\s*"start"/.test(d.msg);
+    const classesNode = (d) => d.name === 'best classes';
+    while (!(seen.debug.some(eventsNode) && seen.debug.some(classesNode)) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    ws.close();
+    assert.ok(seen.debug.some(classesNode), `classification results in the debug sidebar:\n${output.slice(-2000)}`);
+    assert.ok(seen.debug.some(eventsNode), 'a trigger start event in the debug sidebar');
+    const texts = seen.status.map((s) => s.text).filter(Boolean);
+    assert.ok(texts.length > 0);
+    for (const text of texts) assert.doesNotMatch(text, /^edge-ai-\w+\./, `untranslated status "${text}"`);
+    assert.doesNotMatch(output, /\[error\]/, 'no errors in the Node-RED log');
+    assert.match(output, /\[edge-ai-model:YOLOv8n \(AGPL\)\] .*yolov8n_640_agpl\.onnx .*inputs images float32\[1,3,640,640\]/);
+  });
+});
