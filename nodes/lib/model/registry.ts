@@ -23,7 +23,8 @@ export class ModelRegistry {
     let entry = this.#entries.get(key);
     if (!entry) {
       entry = { ready: ModelHost.create(config), users: 0 };
-      // A failed load is not cached: the next acquire (e.g. after a redeploy) tries again.
+      // Its users see the failure through `ready`; once they all release it, the next acquire
+      // (after a redeploy, say) loads afresh.
       entry.ready.catch(() => undefined);
       this.#entries.set(key, entry);
     }
