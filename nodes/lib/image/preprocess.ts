@@ -35,8 +35,9 @@ export async function preprocessImage(
   const opened = await openImage(payload, frame);
   const plan = planResize(opened.width, opened.height, { width: spec.width, height: spec.height, mode: spec.resize, align: spec.align });
   const { transform } = plan;
+  // Bilinear, as the common training pipelines resize (and ~40% cheaper than sharp's lanczos3).
   let pipeline = opened.image.removeAlpha().toColourspace('srgb')
-    .resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill' });
+    .resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel: 'linear' });
   if (spec.resize === 'letterbox') {
     const pad = spec.padValue;
     pipeline = pipeline.extend({
