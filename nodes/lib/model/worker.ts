@@ -31,6 +31,8 @@ async function load(modelBytes: ArrayBuffer, next: SessionSettings): Promise<voi
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Warnings only (e.g. initializers listed as graph inputs) would flood the Node-RED log.
+    logSeverityLevel: 3,
     // Spinning threads burn a core between frames; off suits a camera-paced flow.
     extra: { session: { intra_op: { allow_spinning: next.spinning ? '1' : '0' }, inter_op: { allow_spinning: next.spinning ? '1' : '0' } } },
   });
