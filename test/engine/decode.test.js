@@ -106,6 +106,19 @@ describe('ONNX metadata and labels', () => {
     assert.ok(info.opsets['ai.onnx'] > 0);
   });
 
+  it('reads graph inputs and outputs as onnxruntime sees them, weights left out', async () => {
+    const ort = require('onnxruntime-node');
+    for (const file of ['face/ultraface-version-RFB-320.onnx', 'face/yunet_n_320_320.onnx', 'classification/mobilenet_v2_224_int8_qdq.onnx']) {
+      const bytes = fs.readFileSync(path.join(models, file));
+      const info = readOnnxModelInfo(bytes);
+      const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+      const fromOrt = (meta) => meta.map((m) => ({ name: m.name, type: m.type, dims: m.shape }));
+      assert.deepEqual(info.inputs, fromOrt(session.inputMetadata), file);
+      assert.deepEqual(info.outputs, fromOrt(session.outputMetadata), file);
+      await session.release();
+    }
+  });
+
   it('refuses bytes that are not protobuf', () => {
     assert.throws(() => readOnnxModelInfo(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2])), /runs past the end/);
   });

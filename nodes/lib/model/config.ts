@@ -2,7 +2,7 @@ import { EdgeAiError, choiceSetting, numberSetting } from '../errors';
 import type { YoloLayout } from '../decode/yolo';
 import type { PreprocessSpec } from '../image/preprocess';
 import { NORMALIZE_PRESETS, type NormalizePreset, type Triple } from '../image/tensor';
-import type { InputGeometry, LabelSource, ModelConfig } from './host';
+import type { InputGeometry, LabelSource, ModelConfig } from './describe';
 import { parseLabelLines } from './labels';
 import type { ModelTask } from './protocol';
 import { expandPath } from '../paths';

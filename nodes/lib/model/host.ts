@@ -1,50 +1,11 @@
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EdgeAiError, describeValue, type ErrorCode } from '../errors';
-import { readYoloLayout, type YoloLayout } from '../decode/yolo';
 import { TYPE_BYTES, elementCount, type TensorPayload } from '../image/tensor';
-import { parseLabelLines, parseUltralyticsNames } from './labels';
-import { readOnnxModelInfo, type OnnxModelInfo } from './onnx-metadata';
-import type { DecodeRequest, ModelTask, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
+import type { ModelConfig, ModelInfo } from './describe';
+import type { DecodeRequest, RunOutput, RunRequest, WorkerReply, WorkerRequest } from './protocol';
 
-export type LabelSource =
-  | { kind: 'metadata' }
-  | { kind: 'file'; path: string }
-  | { kind: 'inline'; labels: string[] }
-  | { kind: 'none' };
-
-export interface ModelConfig {
-  /** Absolute path of the .onnx file. */
-  path: string;
-  sha256?: string;
-  task: ModelTask;
-  yoloLayout: YoloLayout;
-  labels: LabelSource;
-  threads: number;
-  spinning: boolean;
-}
-
-/** The image input the model takes, read from its input metadata. */
-export interface InputGeometry {
-  name: string;
-  type: 'float32' | 'uint8';
-  layout: 'nchw' | 'nhwc';
-  width: number;
-  height: number;
-  dims: number[];
-}
-
-export interface ModelInfo {
-  path: string;
-  sha256: string;
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-  onnx: OnnxModelInfo;
-  labels?: string[];
-  input: InputGeometry;
-}
+export type { ModelConfig, ModelInfo } from './describe';
 
 export interface RunResult {
   output: RunOutput;
@@ -83,26 +44,11 @@ export class ModelHost {
     worker.on('exit', (code) => this.#die(`exit code ${code}`));
   }
 
+  /** Start a worker and load the model in it; the worker reads, verifies and describes the file. */
   static async create(config: ModelConfig): Promise<ModelHost> {
-    const bytes = await readModelFile(config.path);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (config.sha256 && config.sha256.toLowerCase() !== sha256) {
-      throw new EdgeAiError('modelHashMismatch', { path: config.path, actual: sha256, expected: config.sha256.toLowerCase() });
-    }
-    let onnx: OnnxModelInfo;
-    try {
-      onnx = readOnnxModelInfo(bytes);
-    } catch (err) {
-      throw new EdgeAiError('modelInvalid', { path: config.path, reason: `not an ONNX model (${(err as Error).message})` });
-    }
-    const labels = await resolveLabels(config, onnx);
     const worker = new Worker(WORKER_FILE);
     try {
-      const loaded = await loadInWorker(worker, bytes, config, labels);
-      const input = inputGeometry(config.path, loaded.inputs);
-      const info: ModelInfo = { path: config.path, sha256, inputs: loaded.inputs, outputs: loaded.outputs, onnx, labels, input };
-      checkLabelCount(config, info);
-      return new ModelHost(worker, info);
+      return new ModelHost(worker, await loadInWorker(worker, config));
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -207,35 +153,7 @@ export class ModelHost {
   }
 }
 
-async function readModelFile(file: string): Promise<Buffer> {
-  try {
-    return await fs.readFile(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new EdgeAiError('modelNotFound', { path: file });
-    throw new EdgeAiError('modelUnreadable', { path: file, reason: e.message });
-  }
-}
-
-async function resolveLabels(config: ModelConfig, onnx: OnnxModelInfo): Promise<string[] | undefined> {
-  const source = config.labels;
-  if (source.kind === 'none' || config.task === 'raw') return undefined;
-  if (source.kind === 'inline') return source.labels;
-  if (source.kind === 'file') {
-    try {
-      return parseLabelLines(await fs.readFile(source.path, 'utf8'));
-    } catch (err) {
-      throw new EdgeAiError('labelsFile', { path: source.path, reason: (err as Error).message });
-    }
-  }
-  const names = onnx.metadata.names === undefined ? undefined : parseUltralyticsNames(onnx.metadata.names);
-  if (!names) throw new EdgeAiError('labelsMissing', { path: config.path });
-  return names;
-}
-
-function loadInWorker(worker: Worker, bytes: Buffer, config: ModelConfig, labels: string[] | undefined): Promise<{ inputs: TensorInfo[]; outputs: TensorInfo[] }> {
-  // A private copy to transfer: fs may hand back a Buffer that is a view of a larger pool.
-  const modelBytes = new Uint8Array(bytes).buffer;
+function loadInWorker(worker: Worker, config: ModelConfig): Promise<ModelInfo> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number): void => reject(new EdgeAiError('workerDied', { path: config.path, reason: `exit code ${code}` }));
     const onError = (err: Error): void => reject(new EdgeAiError('workerDied', { path: config.path, reason: err.message }));
@@ -244,42 +162,12 @@ function loadInWorker(worker: Worker, bytes: Buffer, config: ModelConfig, labels
     worker.once('message', (reply: WorkerReply) => {
       worker.off('exit', onExit);
       worker.off('error', onError);
-      if (reply.kind === 'loaded') resolve(reply);
+      if (reply.kind === 'loaded') resolve(reply.info);
+      else if (reply.kind === 'error' && reply.code) reject(new EdgeAiError(reply.code, reply.params));
       else reject(new EdgeAiError('modelInvalid', { path: config.path, reason: reply.kind === 'error' ? reply.message : reply.kind }));
     });
-    const request: WorkerRequest = {
-      kind: 'load', modelBytes,
-      settings: { threads: config.threads, spinning: config.spinning, task: config.task, yoloLayout: config.yoloLayout, labels },
-    };
-    worker.postMessage(request, [modelBytes]);
+    const request: WorkerRequest = { kind: 'load', config };
+    worker.postMessage(request);
   });
 }
 
-function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeometry {
-  if (inputs.length !== 1) {
-    throw new EdgeAiError('modelInputs', { path: modelPath, count: inputs.length, names: inputs.map((i) => i.name).join(', ') });
-  }
-  const [input] = inputs;
-  const dims = input.dims.map((d) => (typeof d === 'number' && d > 0 ? d : -1));
-  const shapeError = (): never => {
-    throw new EdgeAiError('modelInputShape', { input: input.name, dims: input.dims.join(',') });
-  };
-  if (dims.length !== 4 || (input.type !== 'float32' && input.type !== 'uint8')) return shapeError();
-  const layout = dims[1] === 3 ? 'nchw' : dims[3] === 3 ? 'nhwc' : shapeError();
-  const [height, width] = layout === 'nchw' ? [dims[2], dims[3]] : [dims[1], dims[2]];
-  // Dynamic batch axes are fed with batch 1.
-  dims[0] = 1;
-  return { name: input.name, type: input.type, layout, width, height, dims };
-}
-
-function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
-  const { labels } = info;
-  const output = info.outputs[0];
-  if (!labels || !output || config.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
-  const dims = output.dims as number[];
-  const classes = config.task === 'classification' ? dims[dims.length - 1] : readYoloLayout(dims, config.yoloLayout, labels.length).classes;
-  if (classes !== labels.length) {
-    const source = config.labels.kind === 'file' ? config.labels.path : config.labels.kind;
-    throw new EdgeAiError('labelsCount', { source, labels: labels.length, classes });
-  }
-}

@@ -1,6 +1,14 @@
-// A minimal reader for the few top-level fields of an ONNX ModelProto that onnxruntime-node
-// does not expose (custom metadata such as Ultralytics' `names`). It walks the protobuf
-// wire format and skips everything else, including the graph, without copying it.
+// A minimal reader for the parts of an ONNX ModelProto that onnxruntime-node does not expose
+// (custom metadata such as Ultralytics' `names`) or that are wanted without loading the model
+// (the graph's inputs and outputs, for the model doctor). It walks the protobuf wire format
+// and skips everything else, weights included, without copying it.
+
+export interface OnnxTensorInfo {
+  name: string;
+  type: string;
+  /** Numbers for fixed axes, names for symbolic ones, -1 for unknown. */
+  dims: Array<number | string>;
+}
 
 export interface OnnxModelInfo {
   irVersion?: number;
@@ -8,6 +16,9 @@ export interface OnnxModelInfo {
   producerVersion?: string;
   opsets: Record<string, number>;
   metadata: Record<string, string>;
+  /** Graph inputs that are not weights (some exporters list initializers as inputs too). */
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
 }
 
 const WIRE_VARINT = 0;
@@ -19,8 +30,28 @@ const WIRE_FIXED32 = 5;
 const FIELD_IR_VERSION = 1;
 const FIELD_PRODUCER_NAME = 2;
 const FIELD_PRODUCER_VERSION = 3;
+const FIELD_GRAPH = 7;
 const FIELD_OPSET_IMPORT = 8;
 const FIELD_METADATA_PROPS = 14;
+/** GraphProto, TensorProto, ValueInfoProto, TypeProto and TensorShapeProto fields. */
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const TENSOR_NAME = 8;
+const VALUE_NAME = 1;
+const VALUE_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_TYPE_ELEM = 1;
+const TENSOR_TYPE_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
+
+/** TensorProto.DataType numbers, named as onnxruntime-node names them. */
+const ELEMENT_TYPES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string',
+  9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
+};
 
 interface Field {
   number: number;
@@ -76,13 +107,57 @@ function readPair(bytes: Uint8Array, outer: Field, keyField: number, valueField:
   return [key, value];
 }
 
-/** Read ir_version, producer, opset imports and metadata_props; throws on a malformed file. */
+function readTensorInfo(bytes: Uint8Array, valueInfo: Field): OnnxTensorInfo {
+  const info: OnnxTensorInfo = { name: '', type: 'unknown', dims: [] };
+  for (const f of fields(bytes, valueInfo.start, valueInfo.end)) {
+    if (f.number === VALUE_NAME && f.wire === WIRE_LENGTH) info.name = text(bytes, f);
+    if (f.number !== VALUE_TYPE || f.wire !== WIRE_LENGTH) continue;
+    for (const typeField of fields(bytes, f.start, f.end)) {
+      if (typeField.number !== TYPE_TENSOR || typeField.wire !== WIRE_LENGTH) {
+        info.type = 'non-tensor';
+        continue;
+      }
+      for (const t of fields(bytes, typeField.start, typeField.end)) {
+        if (t.number === TENSOR_TYPE_ELEM && t.wire === WIRE_VARINT) info.type = ELEMENT_TYPES[t.value] ?? `type ${t.value}`;
+        if (t.number !== TENSOR_TYPE_SHAPE || t.wire !== WIRE_LENGTH) continue;
+        for (const dim of fields(bytes, t.start, t.end)) {
+          if (dim.number !== SHAPE_DIM || dim.wire !== WIRE_LENGTH) continue;
+          let value: number | string = -1;
+          for (const d of fields(bytes, dim.start, dim.end)) {
+            if (d.number === DIM_VALUE && d.wire === WIRE_VARINT) value = d.value;
+            else if (d.number === DIM_PARAM && d.wire === WIRE_LENGTH) value = text(bytes, d);
+          }
+          info.dims.push(value);
+        }
+      }
+    }
+  }
+  return info;
+}
+
+function readGraph(bytes: Uint8Array, graph: Field, info: OnnxModelInfo): void {
+  const weights = new Set<string>();
+  const inputs: OnnxTensorInfo[] = [];
+  for (const f of fields(bytes, graph.start, graph.end)) {
+    if (f.wire !== WIRE_LENGTH) continue;
+    if (f.number === GRAPH_INPUT) inputs.push(readTensorInfo(bytes, f));
+    else if (f.number === GRAPH_OUTPUT) info.outputs.push(readTensorInfo(bytes, f));
+    else if (f.number === GRAPH_INITIALIZER) {
+      for (const t of fields(bytes, f.start, f.end)) if (t.number === TENSOR_NAME && t.wire === WIRE_LENGTH) weights.add(text(bytes, t));
+    }
+  }
+  info.inputs = inputs.filter((input) => !weights.has(input.name));
+}
+
+/** Read the header fields, metadata_props and graph inputs/outputs; throws on a malformed file. */
 export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
-  const info: OnnxModelInfo = { opsets: {}, metadata: {} };
+  const info: OnnxModelInfo = { opsets: {}, metadata: {}, inputs: [], outputs: [] };
+  let graph: Field | undefined;
   for (const f of fields(bytes)) {
     if (f.number === FIELD_IR_VERSION && f.wire === WIRE_VARINT) info.irVersion = f.value;
     else if (f.number === FIELD_PRODUCER_NAME && f.wire === WIRE_LENGTH) info.producerName = text(bytes, f);
     else if (f.number === FIELD_PRODUCER_VERSION && f.wire === WIRE_LENGTH) info.producerVersion = text(bytes, f);
+    else if (f.number === FIELD_GRAPH && f.wire === WIRE_LENGTH) graph = f;
     else if (f.number === FIELD_OPSET_IMPORT && f.wire === WIRE_LENGTH) {
       const [domain, version] = readPair(bytes, f, 1, 2);
       info.opsets[domain || 'ai.onnx'] = version?.value ?? 0;
@@ -91,5 +166,7 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
       info.metadata[key] = value ? text(bytes, value) : '';
     }
   }
+  if (!graph) throw new Error('no graph in the model');
+  readGraph(bytes, graph, info);
   return info;
 }

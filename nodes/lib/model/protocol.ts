@@ -1,9 +1,10 @@
 // Messages between a ModelHost (Node-RED thread) and its inference worker.
 import type { ErrorCode, ErrorParams } from '../errors';
 import type { Classification } from '../decode/classification';
-import type { Detection, YoloLayout, YoloOptions } from '../decode/yolo';
+import type { Detection, YoloOptions } from '../decode/yolo';
 import type { Transform } from '../image/transform';
 import type { ConvertSpec, TensorType } from '../image/tensor';
+import type { ModelConfig, ModelInfo } from './describe';
 
 export type ModelTask = 'classification' | 'detection' | 'raw';
 
@@ -14,18 +15,9 @@ export interface TensorInfo {
   dims: Array<number | string>;
 }
 
-export interface SessionSettings {
-  threads: number;
-  spinning: boolean;
-  task: ModelTask;
-  yoloLayout: YoloLayout;
-  labels?: string[];
-}
-
 export interface LoadRequest {
   kind: 'load';
-  modelBytes: ArrayBuffer;
-  settings: SessionSettings;
+  config: ModelConfig;
 }
 
 export interface WireTensor {
@@ -60,7 +52,7 @@ export type RunOutput = Classification[] | Detection[] | Record<string, RawTenso
 export type WorkerRequest = LoadRequest | RunRequest | { kind: 'release' };
 
 export type WorkerReply =
-  | { kind: 'loaded'; inputs: TensorInfo[]; outputs: TensorInfo[] }
+  | { kind: 'loaded'; info: ModelInfo }
   | { kind: 'result'; id: number; output: RunOutput; buffer: ArrayBuffer; runMs: number; workerMs: number }
   | { kind: 'error'; id?: number; code?: ErrorCode; params?: ErrorParams; message: string; buffer?: ArrayBuffer }
   | { kind: 'released' };

@@ -8,13 +8,15 @@ import { toProbabilities, topK } from '../decode/classification';
 import { decodeYolo, readYoloLayout } from '../decode/yolo';
 import { boxToSource } from '../image/transform';
 import { convertPixels, elementCount } from '../image/tensor';
-import type { DecodeRequest, RawTensor, RunOutput, RunRequest, SessionSettings, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
+import { checkLabelCount, describeModel, inputGeometry, type ModelConfig, type ModelInfo } from './describe';
+import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
 
 let session: ort.InferenceSession | undefined;
-let settings: SessionSettings | undefined;
+let config: ModelConfig | undefined;
+let labels: string[] | undefined;
 /** The converted input tensor, reused between frames of the same size and type. */
 let convertTarget: Float32Array | Uint8Array | undefined;
 
@@ -24,19 +26,29 @@ function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[]): Tensor
   return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, dims: [...m.shape] } : { name: m.name, type: 'non-tensor', dims: [] }));
 }
 
-async function load(modelBytes: ArrayBuffer, next: SessionSettings): Promise<void> {
-  settings = next;
-  session = await ort.InferenceSession.create(new Uint8Array(modelBytes), {
-    intraOpNumThreads: next.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    // Warnings only (e.g. initializers listed as graph inputs) would flood the Node-RED log.
-    logSeverityLevel: 3,
-    // Spinning threads burn a core between frames; off suits a camera-paced flow.
-    extra: { session: { intra_op: { allow_spinning: next.spinning ? '1' : '0' }, inter_op: { allow_spinning: next.spinning ? '1' : '0' } } },
-  });
-  reply({ kind: 'loaded', inputs: tensorInfo(session.inputMetadata), outputs: tensorInfo(session.outputMetadata) });
+async function load(next: ModelConfig): Promise<void> {
+  const { bytes, info } = await describeModel(next);
+  const spin = next.spinning ? '1' : '0';
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: next.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      // Warnings only (e.g. initializers listed as graph inputs) would flood the Node-RED log.
+      logSeverityLevel: 3,
+      // Spinning threads burn a core between frames; off suits a camera-paced flow.
+      extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+    });
+  } catch (err) {
+    throw new EdgeAiError('modelInvalid', { path: next.path, reason: (err as Error).message });
+  }
+  const inputs = tensorInfo(session.inputMetadata);
+  const full: ModelInfo = { ...info, inputs, outputs: tensorInfo(session.outputMetadata), input: inputGeometry(next.path, inputs) };
+  checkLabelCount(next, full);
+  config = next;
+  labels = info.labels;
+  reply({ kind: 'loaded', info: full });
 }
 
 function inputTensor(request: RunRequest): ort.Tensor {
@@ -55,7 +67,7 @@ function inputTensor(request: RunRequest): ort.Tensor {
   return new ort.Tensor(convert.type, convertTarget, convert.dims);
 }
 
-function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest, active: SessionSettings, names: readonly string[]): { output: RunOutput; transfer: ArrayBuffer[] } {
+function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest, active: ModelConfig, names: readonly string[]): { output: RunOutput; transfer: ArrayBuffer[] } {
   if (request.kind === 'raw') {
     const raw: Record<string, RawTensor> = {};
     const transfer: ArrayBuffer[] = [];
@@ -75,7 +87,6 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     throw new EdgeAiError('outputShape', { output: names[0], dims: first.dims.join(','), decoder: request.kind, reason: `type ${first.type}, expected float32` });
   }
   const data = first.data as Float32Array;
-  const labels = active.labels;
   if (request.kind === 'classification') {
     const classes = first.dims[first.dims.length - 1];
     if (data.length !== classes) {
@@ -92,14 +103,14 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
 }
 
 async function run(request: RunRequest): Promise<void> {
-  if (!session || !settings) throw new Error('run before load');
+  if (!session || !config) throw new Error('run before load');
   const started = performance.now();
   const feeds = { [session.inputNames[0]]: inputTensor(request) };
   const runStarted = performance.now();
   const outputs = await session.run(feeds);
   const runMs = performance.now() - runStarted;
   try {
-    const { output, transfer } = decode(outputs, request.decode, settings, session.outputNames);
+    const { output, transfer } = decode(outputs, request.decode, config, session.outputNames);
     const workerMs = performance.now() - started;
     reply({ kind: 'result', id: request.id, output, buffer: request.input.buffer, runMs, workerMs }, [request.input.buffer, ...transfer]);
   } finally {
@@ -119,7 +130,7 @@ let queue = Promise.resolve();
 port.on('message', (message: WorkerRequest) => {
   queue = queue.then(async () => {
     try {
-      if (message.kind === 'load') await load(message.modelBytes, message.settings);
+      if (message.kind === 'load') await load(message.config);
       else if (message.kind === 'run') await run(message);
       else {
         await session?.release();

@@ -1,0 +1,119 @@
+// What a model is, read from its file: hash, ONNX metadata, inputs/outputs, labels and the
+// image input it takes. Runs in the inference worker so the Node-RED thread never parses
+// or hashes megabytes.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { EdgeAiError } from '../errors';
+import { readYoloLayout, type YoloLayout } from '../decode/yolo';
+import { parseLabelLines, parseUltralyticsNames } from './labels';
+import { readOnnxModelInfo, type OnnxModelInfo } from './onnx-metadata';
+import type { ModelTask, TensorInfo } from './protocol';
+
+export type LabelSource =
+  | { kind: 'metadata' }
+  | { kind: 'file'; path: string }
+  | { kind: 'inline'; labels: string[] }
+  | { kind: 'none' };
+
+export interface ModelConfig {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  sha256?: string;
+  task: ModelTask;
+  yoloLayout: YoloLayout;
+  labels: LabelSource;
+  threads: number;
+  spinning: boolean;
+}
+
+/** The image input the model takes, read from its input metadata. */
+export interface InputGeometry {
+  name: string;
+  type: 'float32' | 'uint8';
+  layout: 'nchw' | 'nhwc';
+  width: number;
+  height: number;
+  dims: number[];
+}
+
+export interface ModelInfo {
+  path: string;
+  sha256: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  onnx: OnnxModelInfo;
+  labels?: string[];
+  input: InputGeometry;
+}
+
+/** Read, verify and describe a model file; returns its bytes for the session. */
+export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffer; info: Omit<ModelInfo, 'inputs' | 'outputs' | 'input'> }> {
+  const bytes = await readModelFile(config.path);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (config.sha256 && config.sha256.toLowerCase() !== sha256) {
+    throw new EdgeAiError('modelHashMismatch', { path: config.path, actual: sha256, expected: config.sha256.toLowerCase() });
+  }
+  let onnx: OnnxModelInfo;
+  try {
+    onnx = readOnnxModelInfo(bytes);
+  } catch (err) {
+    throw new EdgeAiError('modelInvalid', { path: config.path, reason: `not an ONNX model (${(err as Error).message})` });
+  }
+  const labels = await resolveLabels(config, onnx);
+  return { bytes, info: { path: config.path, sha256, onnx, labels } };
+}
+
+async function readModelFile(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new EdgeAiError('modelNotFound', { path: file });
+    throw new EdgeAiError('modelUnreadable', { path: file, reason: e.message });
+  }
+}
+
+async function resolveLabels(config: ModelConfig, onnx: OnnxModelInfo): Promise<string[] | undefined> {
+  const source = config.labels;
+  if (source.kind === 'none' || config.task === 'raw') return undefined;
+  if (source.kind === 'inline') return source.labels;
+  if (source.kind === 'file') {
+    try {
+      return parseLabelLines(await fs.readFile(source.path, 'utf8'));
+    } catch (err) {
+      throw new EdgeAiError('labelsFile', { path: source.path, reason: (err as Error).message });
+    }
+  }
+  const names = onnx.metadata.names === undefined ? undefined : parseUltralyticsNames(onnx.metadata.names);
+  if (!names) throw new EdgeAiError('labelsMissing', { path: config.path });
+  return names;
+}
+
+export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeometry {
+  if (inputs.length !== 1) {
+    throw new EdgeAiError('modelInputs', { path: modelPath, count: inputs.length, names: inputs.map((i) => i.name).join(', ') });
+  }
+  const [input] = inputs;
+  const dims = input.dims.map((d) => (typeof d === 'number' && d > 0 ? d : -1));
+  const shapeError = (): never => {
+    throw new EdgeAiError('modelInputShape', { input: input.name, dims: input.dims.join(',') });
+  };
+  if (dims.length !== 4 || (input.type !== 'float32' && input.type !== 'uint8')) return shapeError();
+  const layout = dims[1] === 3 ? 'nchw' : dims[3] === 3 ? 'nhwc' : shapeError();
+  const [height, width] = layout === 'nchw' ? [dims[2], dims[3]] : [dims[1], dims[2]];
+  // Dynamic batch axes are fed with batch 1.
+  dims[0] = 1;
+  return { name: input.name, type: input.type, layout, width, height, dims };
+}
+
+export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
+  const { labels } = info;
+  const output = info.outputs[0];
+  if (!labels || !output || config.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
+  const dims = output.dims as number[];
+  const classes = config.task === 'classification' ? dims[dims.length - 1] : readYoloLayout(dims, config.yoloLayout, labels.length).classes;
+  if (classes !== labels.length) {
+    const source = config.labels.kind === 'file' ? config.labels.path : config.labels.kind;
+    throw new EdgeAiError('labelsCount', { source, labels: labels.length, classes });
+  }
+}
