@@ -1,0 +1,230 @@
+// The model doctor: recognise a model's output layout from its inputs, outputs and ONNX
+// metadata, and propose the task, preprocessing and labels that make it work.
+import type { YoloLayout } from '../decode/yolo';
+import type { LetterboxAlign, ResizeMode } from '../image/transform';
+import type { ChannelOrder, NormalizePreset } from '../image/tensor';
+import { parseUltralyticsNames } from './labels';
+import type { OnnxModelInfo, OnnxTensorInfo } from './onnx-metadata';
+import type { ModelTask } from './protocol';
+
+/** Notes the doctor can add, in English; the build copies them into the en-US catalog. */
+export const DOCTOR_TEXTS = {
+  ultralytics: 'Ultralytics YOLO __version__ output with __classes__ classes',
+  yolox: 'YOLOX raw head: __anchors__ anchors over strides 8/16/32, __classes__ classes, objectness',
+  yoloGuess: 'Looks like a YOLO __version__ output; the layout was guessed from its shape',
+  boxesScores: 'SSD-style output pair: scores "__scores__" and boxes "__boxes__" over __anchors__ anchors (UltraFace-like)',
+  yunet: 'YuNet face detector: cls/obj/bbox/kps outputs per stride',
+  blazeface: 'BlazeFace: __anchors__ SSD anchors with 16 box and keypoint values each',
+  classification: 'Classifier with __classes__ classes',
+  imagenet: 'ImageNet classes (__classes__): use an ImageNet labels file (1001 puts "background" first)',
+  normalizationFromMetadata: 'Normalisation read from the model metadata: (pixel - __mean__) / __std__',
+  normalizationGuess: 'Normalisation is a guess (ImageNet mean/std); check what the model was trained with',
+  decoderPending: 'No decoder for this layout yet: the task is set to raw, which returns the output tensors',
+  uint8Input: 'The model takes uint8 pixels: no normalisation',
+  dynamicInput: 'The input size is dynamic: set the preprocessing size by hand',
+  notImageInput: 'The input is not an image tensor [1,3,H,W] or [1,H,W,3]: use raw task and your own tensor',
+  unknownLayout: 'Output layout not recognised: the task is set to raw',
+  labelsMetadata: '__count__ labels from the metadata "names"',
+  ultralyticsTask: 'Ultralytics task "__task__" is not decoded yet: only detect is',
+} as const;
+
+export type DoctorNoteCode = keyof typeof DOCTOR_TEXTS;
+
+export interface DoctorNote {
+  code: DoctorNoteCode;
+  params?: Record<string, string | number>;
+}
+
+export type ModelLayout =
+  | 'ultralytics-v8' | 'ultralytics-v5' | 'yolox' | 'boxes-scores' | 'yunet' | 'blazeface' | 'classification' | 'unknown';
+
+export interface SuggestedPreprocess {
+  width?: number;
+  height?: number;
+  layout?: 'nchw' | 'nhwc';
+  dtype?: 'float32' | 'uint8';
+  resize: ResizeMode;
+  align: LetterboxAlign;
+  padValue: number;
+  channels: ChannelOrder;
+  normalize: NormalizePreset;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+}
+
+export interface DoctorReport {
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
+  metadata: Record<string, string>;
+  layout: ModelLayout;
+  task: ModelTask;
+  yoloLayout: YoloLayout;
+  classes?: number;
+  labels: { source: 'metadata' | 'none'; count?: number };
+  preprocess: SuggestedPreprocess;
+  notes: DoctorNote[];
+}
+
+const YOLO_STRIDES = [8, 16, 32];
+/** Longest metadata value kept in a report (Ultralytics `names` can be long). */
+const MAX_METADATA_TEXT = 4000;
+
+const numeric = (dims: Array<number | string>): number[] | undefined =>
+  dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
+
+/** Anchor points of an anchor-free head at strides 8/16/32 for an input size. */
+function gridCells(width: number, height: number): number {
+  return YOLO_STRIDES.reduce((sum, s) => sum + Math.ceil(width / s) * Math.ceil(height / s), 0);
+}
+
+/** `x = (pixel_uint8 - 128) * 0.0078125` or `(pixel - 127.5) / 127.5` in metadata. */
+function normalizationFromText(text: string | undefined): { mean: number; std: number } | undefined {
+  if (!text) return undefined;
+  const scaled = /pixel\w*\s*-\s*([\d.]+)\s*\)\s*\*\s*([\d.]+)/.exec(text);
+  if (scaled) return { mean: Number(scaled[1]), std: 1 / Number(scaled[2]) };
+  const divided = /pixel\w*\s*-\s*([\d.]+)\s*\)\s*\/\s*([\d.]+)/.exec(text);
+  if (divided) return { mean: Number(divided[1]), std: Number(divided[2]) };
+  return undefined;
+}
+
+const base = (over: Partial<SuggestedPreprocess>): SuggestedPreprocess => ({
+  resize: 'letterbox', align: 'center', padValue: 114, channels: 'rgb', normalize: 'unit', ...over,
+});
+
+/** Examine a model's description and propose how to use it. */
+export function examineModel(model: Pick<OnnxModelInfo, 'inputs' | 'outputs' | 'metadata'>): DoctorReport {
+  const notes: DoctorNote[] = [];
+  const metadata = Object.fromEntries(Object.entries(model.metadata).map(([k, v]) => [k, v.slice(0, MAX_METADATA_TEXT)]));
+  const report: DoctorReport = {
+    inputs: model.inputs, outputs: model.outputs, metadata, layout: 'unknown', task: 'raw', yoloLayout: 'auto',
+    labels: { source: 'none' }, preprocess: base({}), notes,
+  };
+
+  const input = model.inputs.length === 1 ? model.inputs[0] : undefined;
+  const dims = input && input.dims.length === 4 ? input.dims : undefined;
+  const nchw = dims?.[1] === 3;
+  const nhwc = dims?.[3] === 3;
+  if (!input || !dims || (!nchw && !nhwc) || (input.type !== 'float32' && input.type !== 'uint8')) {
+    notes.push({ code: 'notImageInput' });
+    return report;
+  }
+  const rawHeight = nchw ? dims[2] : dims[1];
+  const rawWidth = nchw ? dims[3] : dims[2];
+  const height = typeof rawHeight === 'number' && rawHeight > 0 ? rawHeight : undefined;
+  const width = typeof rawWidth === 'number' && rawWidth > 0 ? rawWidth : undefined;
+  if (!width || !height) notes.push({ code: 'dynamicInput' });
+  const geometry = { width, height, layout: nchw ? 'nchw' as const : 'nhwc' as const, dtype: input.type as 'float32' | 'uint8' };
+
+  const names = model.metadata.names ? parseUltralyticsNames(model.metadata.names) : undefined;
+  if (names) {
+    report.labels = { source: 'metadata', count: names.length };
+    notes.push({ code: 'labelsMetadata', params: { count: names.length } });
+  }
+  recogniseLayout(report, width, height, names?.length);
+  report.preprocess = { ...report.preprocess, ...geometry };
+  if (input.type === 'uint8') {
+    report.preprocess.normalize = 'raw';
+    notes.push({ code: 'uint8Input' });
+  }
+  return report;
+}
+
+function recogniseLayout(report: DoctorReport, width: number | undefined, height: number | undefined, labelCount: number | undefined): void {
+  const { outputs, notes } = report;
+  const names = outputs.map((o) => o.name);
+  const shapes = outputs.map((o) => numeric(o.dims));
+  const ultralyticsTask = report.metadata.task;
+  if (ultralyticsTask && ultralyticsTask !== 'detect' && ultralyticsTask !== 'classify') {
+    notes.push({ code: 'ultralyticsTask', params: { task: ultralyticsTask } });
+  }
+
+  if (names.some((n) => /^cls_8$/.test(n)) && names.some((n) => /^kps_8$/.test(n))) {
+    return pending(report, 'yunet', { code: 'yunet' }, base({ resize: 'stretch', channels: 'bgr', normalize: 'raw' }));
+  }
+  if (outputs.length === 4 && shapes.every(Boolean)) {
+    const anchors = shapes[0]![1] + shapes[1]![1];
+    if (shapes[2]![2] === 16 && shapes[3]![2] === 16 && shapes[0]![2] === 1) {
+      return pending(report, 'blazeface', { code: 'blazeface', params: { anchors } }, base({ resize: 'stretch', normalize: 'signed' }));
+    }
+  }
+  if (outputs.length === 2 && shapes[0] && shapes[1]) {
+    const [a, b] = shapes as [number[], number[]];
+    const boxesFirst = a[a.length - 1] === 4;
+    const [boxes, scores] = boxesFirst ? [a, b] : [b, a];
+    const [boxesName, scoresName] = boxesFirst ? [names[0], names[1]] : [names[1], names[0]];
+    if (boxes[boxes.length - 1] === 4 && boxes.length === scores.length && boxes[boxes.length - 2] === scores[scores.length - 2]) {
+      const anchors = boxes[boxes.length - 2];
+      return pending(report, 'boxes-scores', { code: 'boxesScores', params: { scores: scoresName, boxes: boxesName, anchors } },
+        base({ resize: 'stretch', normalize: 'custom', mean: [127, 127, 127], std: [128, 128, 128] }));
+    }
+  }
+  if (outputs.length !== 1 || !shapes[0]) {
+    notes.push({ code: 'unknownLayout' });
+    return;
+  }
+  const shape = shapes[0].length === 3 && shapes[0][0] === 1 ? shapes[0].slice(1) : shapes[0].length === 2 && shapes[0][0] === 1 ? [shapes[0][1]] : shapes[0];
+  if (shape.length === 1) return classification(report, shape[0]);
+  if (shape.length !== 2) {
+    notes.push({ code: 'unknownLayout' });
+    return;
+  }
+  detection(report, shape[0], shape[1], width, height, labelCount);
+}
+
+function detection(report: DoctorReport, rows: number, columns: number, width: number | undefined, height: number | undefined, labelCount: number | undefined): void {
+  const ultralytics = base({});
+  const yolo = (version: 'v8' | 'v5', classes: number, code: DoctorNoteCode): void => {
+    report.layout = version === 'v8' ? 'ultralytics-v8' : 'ultralytics-v5';
+    report.task = 'detection';
+    report.yoloLayout = version;
+    report.classes = classes;
+    report.preprocess = ultralytics;
+    report.notes.push({ code, params: { version: version === 'v8' ? 'v8/v11' : 'v5', classes } });
+  };
+  if (labelCount !== undefined) {
+    if (rows === 4 + labelCount) return yolo('v8', labelCount, 'ultralytics');
+    if (columns === 5 + labelCount) return yolo('v5', labelCount, 'ultralytics');
+    if (columns === 4 + labelCount) {
+      // Transposed v8 export: the decoder tells it from v5 by the label count.
+      yolo('v8', labelCount, 'ultralytics');
+      report.yoloLayout = 'auto';
+      return;
+    }
+  }
+  const cells = width && height ? gridCells(width, height) : undefined;
+  if (cells && rows === cells && columns >= 6) {
+    report.classes = columns - 5;
+    return pending(report, 'yolox', { code: 'yolox', params: { anchors: rows, classes: columns - 5 } },
+      base({ align: 'topleft', channels: 'bgr', normalize: 'raw' }));
+  }
+  if (cells && columns === cells && rows >= 5) return yolo('v8', rows - 4, 'ultralytics');
+  if (cells && rows === 3 * cells && columns >= 6) return yolo('v5', columns - 5, 'ultralytics');
+  if (rows < columns && rows >= 5) return yolo('v8', rows - 4, 'yoloGuess');
+  if (columns >= 6) return yolo('v5', columns - 5, 'yoloGuess');
+  report.notes.push({ code: 'unknownLayout' });
+}
+
+function classification(report: DoctorReport, classes: number): void {
+  report.layout = 'classification';
+  report.task = 'classification';
+  report.classes = classes;
+  report.notes.push({ code: 'classification', params: { classes } });
+  if (classes === 1000 || classes === 1001) report.notes.push({ code: 'imagenet', params: { classes } });
+  const fromMetadata = normalizationFromText(report.metadata.input_normalization);
+  if (fromMetadata) {
+    const { mean, std } = fromMetadata;
+    report.preprocess = base({ resize: 'crop', normalize: 'custom', mean: [mean, mean, mean], std: [std, std, std] });
+    report.notes.push({ code: 'normalizationFromMetadata', params: { mean, std } });
+  } else {
+    report.preprocess = base({ resize: 'crop', normalize: 'imagenet' });
+    report.notes.push({ code: 'normalizationGuess' });
+  }
+}
+
+/** A layout recognised whose decoder is still to come: raw task, suggested preprocessing. */
+function pending(report: DoctorReport, layout: ModelLayout, note: DoctorNote, preprocess: SuggestedPreprocess): void {
+  report.layout = layout;
+  report.task = 'raw';
+  report.preprocess = preprocess;
+  report.notes.push(note, { code: 'decoderPending' });
+}

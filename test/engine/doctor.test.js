@@ -1,0 +1,79 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { models, lib } = require('../helpers/paths');
+const { readOnnxModelInfo } = lib('model/onnx-metadata');
+const { examineModel } = lib('model/doctor');
+
+const examine = (file) => examineModel(readOnnxModelInfo(fs.readFileSync(path.join(models, file))));
+const codes = (report) => report.notes.map((n) => n.code);
+
+/** A hand-made description: one image input and the given outputs. */
+function described(outputs, { input = [1, 3, 640, 640], type = 'float32', metadata = {} } = {}) {
+  return {
+    inputs: [{ name: 'images', type, dims: input }],
+    outputs: outputs.map((dims, i) => ({ name: `out${i}`, type: 'float32', dims })),
+    metadata,
+  };
+}
+
+describe('model doctor on the real models', () => {
+  const expected = {
+    'classification/mobilenet_v2_224_fp32.onnx': { layout: 'classification', task: 'classification', classes: 1001, resize: 'crop', normalize: 'custom', mean: 128, std: 128, size: [224, 224] },
+    'classification/mobilenet_v2_224_int8_qdq.onnx': { layout: 'classification', task: 'classification', classes: 1001, resize: 'crop', normalize: 'custom', mean: 128, std: 128, size: [224, 224] },
+    'classification/mobilenet_v2_224_int8_qop.onnx': { layout: 'classification', task: 'classification', classes: 1001, resize: 'crop', normalize: 'custom', mean: 128, std: 128, size: [224, 224] },
+    'detection/yolov8n_640_agpl.onnx': { layout: 'ultralytics-v8', task: 'detection', classes: 80, yolo: 'v8', resize: 'letterbox', align: 'center', channels: 'rgb', normalize: 'unit', size: [640, 640], labels: 80 },
+    'detection/yolox_nano_416.onnx': { layout: 'yolox', task: 'raw', classes: 80, resize: 'letterbox', align: 'topleft', channels: 'bgr', normalize: 'raw', size: [416, 416] },
+    'detection/yolox_nano_416_int8_qdq.onnx': { layout: 'yolox', task: 'raw', classes: 80, resize: 'letterbox', align: 'topleft', channels: 'bgr', normalize: 'raw', size: [416, 416] },
+    'face/ultraface-version-RFB-320.onnx': { layout: 'boxes-scores', task: 'raw', resize: 'stretch', normalize: 'custom', mean: 127, std: 128, size: [320, 240] },
+    'face/yunet_n_320_320.onnx': { layout: 'yunet', task: 'raw', resize: 'stretch', size: [320, 320] },
+    'face/face_detection_front_128x128_barracuda.onnx': { layout: 'blazeface', task: 'raw', resize: 'stretch', normalize: 'signed', layoutIn: 'nhwc', size: [128, 128] },
+  };
+  for (const [file, want] of Object.entries(expected)) {
+    it(`recognises ${path.basename(file)}`, () => {
+      const r = examine(file);
+      assert.equal(r.layout, want.layout);
+      assert.equal(r.task, want.task);
+      if (want.classes) assert.equal(r.classes, want.classes);
+      if (want.yolo) assert.equal(r.yoloLayout, want.yolo);
+      assert.equal(r.preprocess.resize, want.resize);
+      if (want.align) assert.equal(r.preprocess.align, want.align);
+      if (want.channels) assert.equal(r.preprocess.channels, want.channels);
+      if (want.normalize) assert.equal(r.preprocess.normalize, want.normalize);
+      if (want.mean) assert.deepEqual([r.preprocess.mean[0], r.preprocess.std[0]], [want.mean, want.std]);
+      assert.deepEqual([r.preprocess.width, r.preprocess.height], want.size);
+      assert.equal(r.preprocess.layout, want.layoutIn ?? 'nchw');
+      if (want.labels) assert.deepEqual(r.labels, { source: 'metadata', count: want.labels });
+      if (r.task === 'raw') assert.ok(codes(r).includes('decoderPending'), 'says why the task is raw');
+    });
+  }
+});
+
+describe('model doctor on hand-made layouts', () => {
+  it('tells YOLOv5 at 640 (3 anchors per cell) from YOLOX (one per cell)', () => {
+    const v5 = examineModel(described([[1, 25200, 85]]));
+    assert.deepEqual([v5.layout, v5.yoloLayout, v5.classes, v5.task], ['ultralytics-v5', 'v5', 80, 'detection']);
+    const yolox = examineModel(described([[1, 8400, 85]]));
+    assert.deepEqual([yolox.layout, yolox.classes], ['yolox', 80]);
+  });
+
+  it('uses the label count for transposed v8 exports and custom class counts', () => {
+    const names = `{${Array.from({ length: 3 }, (_, i) => `${i}: 'c${i}'`).join(', ')}}`;
+    const transposed = examineModel(described([[1, 8400, 7]], { metadata: { names } }));
+    assert.deepEqual([transposed.layout, transposed.yoloLayout, transposed.classes], ['ultralytics-v8', 'auto', 3]);
+    const v8 = examineModel(described([[1, 7, 8400]]));
+    assert.deepEqual([v8.layout, v8.classes], ['ultralytics-v8', 3]);
+  });
+
+  it('logits classifiers, uint8 inputs, dynamic sizes and non-image inputs', () => {
+    const cls = examineModel(described([[1, 10]], { input: [1, 224, 224, 3], type: 'uint8' }));
+    assert.deepEqual([cls.task, cls.classes, cls.preprocess.layout, cls.preprocess.dtype, cls.preprocess.normalize], ['classification', 10, 'nhwc', 'uint8', 'raw']);
+    assert.ok(codes(cls).includes('normalizationGuess') && codes(cls).includes('uint8Input'));
+    const dynamic = examineModel(described([[1, 84, 'anchors']], { input: [1, 3, 'h', 'w'] }));
+    assert.ok(codes(dynamic).includes('dynamicInput'));
+    assert.equal(dynamic.preprocess.width, undefined);
+    const audio = examineModel(described([[1, 2]], { input: [1, 16000] }));
+    assert.deepEqual([audio.task, codes(audio)], ['raw', ['notImageInput']]);
+  });
+});
