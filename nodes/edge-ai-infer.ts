@@ -94,6 +94,7 @@ module.exports = function register(RED: NodeAPI): void {
     let host: ModelHost | undefined;
     let busy = false;
     let closing = false;
+    let stopListening: (() => void) | undefined;
     const lease = !setupError && modelNode ? modelNode.acquire() : undefined;
     if (lease) {
       status.show('loading', 'loading');
@@ -102,6 +103,10 @@ module.exports = function register(RED: NodeAPI): void {
           if (closing) return;
           host = ready;
           status.show('ready', 'ready', { model: path.basename(ready.info.path) });
+          stopListening = ready.onEvent((event) => {
+            if (event.type === 'reloaded') status.show('ready', 'reloaded', { model: path.basename(event.info.path) });
+            else status.error(localError(RED, event.error));
+          });
           pump();
         },
         (err) => {
@@ -131,7 +136,7 @@ module.exports = function register(RED: NodeAPI): void {
         (result) => {
           job.msg.payload = payloadOf(result);
           job.msg.inference = {
-            model: path.basename(active.info.path), latencyMs: round(result.latencyMs), runMs: round(result.runMs),
+            model: path.basename(active.info.path), sha256: result.sha256, latencyMs: round(result.latencyMs), runMs: round(result.runMs),
             queuedMs: sentAt - job.receivedAt, dropped: queue.dropped,
           };
           const fps = rate.tick();
@@ -153,6 +158,12 @@ module.exports = function register(RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       if (setupError) return done(setupError);
+      if (msg.reload === true) {
+        // A control msg: reload the model file; the result shows in the status, nothing is sent.
+        if (!host) return done(new Error(RED._('edge-ai-infer.errors.notLoaded')));
+        host.reload().then(() => done(), (err) => done(localError(RED, err)));
+        return;
+      }
       const job: Job = { msg, send, done, receivedAt: Date.now() };
       try {
         const replaced = queue.push(job);
@@ -165,6 +176,7 @@ module.exports = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      stopListening?.();
       for (const job of queue.drain()) job.done();
       status.clear();
       (lease ? lease.release() : Promise.resolve()).then(done, done);

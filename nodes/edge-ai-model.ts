@@ -55,7 +55,13 @@ module.exports = function register(RED: NodeAPI): void {
     // The node's own lease loads the model at deploy, before the first frame arrives.
     const own = node.acquire();
     own.ready.then(
-      (host) => node.log(RED._('edge-ai-model.log.loaded', { summary: describe(host.info) })),
+      (host) => {
+        node.log(RED._('edge-ai-model.log.loaded', { summary: describe(host.info) }));
+        host.onEvent((event) => {
+          if (event.type === 'reloaded') node.log(RED._('edge-ai-model.log.reloaded', { summary: describe(event.info) }));
+          else node.warn(localError(RED, event.error));
+        });
+      },
       (err) => { if (config) node.error(localError(RED, err)); },
     );
     node.on('close', (_removed: boolean, done: () => void) => {

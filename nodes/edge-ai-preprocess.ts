@@ -56,10 +56,15 @@ module.exports = function register(RED: NodeAPI): void {
       (err) => status.error(localError(RED, err)),
     );
 
+    // Images decode in parallel on sharp's threads but leave in arrival order: a small image
+    // must not overtake a large one, or frames would reach the model out of sequence.
+    let previous: Promise<unknown> = Promise.resolve();
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const image = msg.payload;
-      spec
-        .then((s) => preprocessImage(image, msg.frame as FrameInfo | undefined, s, materialize))
+      const work = spec.then((s) => preprocessImage(image, msg.frame as FrameInfo | undefined, s, materialize));
+      const inOrder = previous.then(() => work);
+      previous = inOrder.catch(() => undefined);
+      inOrder
         .then(
           ({ tensor, transform }) => {
             // Keep the original frame for nodes that draw on it later.

@@ -18,6 +18,7 @@ export interface ModelNodeSettings {
   labels?: string;
   threads?: number | string;
   spinning?: boolean;
+  watch?: boolean;
   preResize?: string;
   prePad?: number | string;
   preAlign?: string;
@@ -59,6 +60,7 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
     labels,
     threads: numberSetting('threads', settings.threads, 1, 1, 16, true),
     spinning: settings.spinning === true,
+    watch: settings.watch !== false,
   };
 }
 

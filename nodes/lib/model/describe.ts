@@ -24,6 +24,8 @@ export interface ModelConfig {
   labels: LabelSource;
   threads: number;
   spinning: boolean;
+  /** Reload when the file changes on disk. */
+  watch: boolean;
 }
 
 /** The image input the model takes, read from its input metadata. */

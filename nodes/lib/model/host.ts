@@ -1,58 +1,63 @@
+import { watchFile, unwatchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { EdgeAiError, describeValue, type ErrorCode } from '../errors';
+import { EdgeAiError, describeValue } from '../errors';
 import { TYPE_BYTES, elementCount, type TensorPayload } from '../image/tensor';
 import type { ModelConfig, ModelInfo } from './describe';
-import type { DecodeRequest, RunOutput, RunRequest, WorkerReply, WorkerRequest } from './protocol';
+import type { DecodeRequest, TensorInfo } from './protocol';
+import { SessionWorker, type WorkerResult } from './session-worker';
 
 export type { ModelConfig, ModelInfo } from './describe';
 
-export interface RunResult {
-  output: RunOutput;
-  /** Send to result, in the Node-RED thread. */
-  latencyMs: number;
-  runMs: number;
+export interface RunResult extends WorkerResult {
+  /** SHA-256 of the model file that produced it (changes after a hot reload). */
+  sha256: string;
 }
 
-interface Pending {
-  resolve: (result: RunResult) => void;
-  reject: (err: Error) => void;
-  sentAt: number;
-}
+export type ModelEvent =
+  | { type: 'reloaded'; info: ModelInfo }
+  | { type: 'reloadFailed'; error: Error };
 
-const WORKER_FILE = path.join(__dirname, 'worker.js');
+/** How often the model file is checked for changes, and how long it must stay unchanged. */
+const WATCH_INTERVAL_MS = 1000;
+const SETTLE_MS = 500;
+/** Input buffers kept for reuse; more would only pin memory. */
+const POOLED_BUFFERS = 4;
 
 /**
- * One loaded model: a worker thread with its onnxruntime session. The Node-RED thread only
- * copies the tensor bytes into a pooled buffer and transfers it (the msg's Buffer may be
- * shared with other wires, so it is never detached).
+ * A loaded model behind a stable handle. The Node-RED thread only copies the tensor bytes into
+ * a pooled buffer and transfers it (the msg's Buffer may be shared with other wires, so it is
+ * never detached). On reload a second worker loads the new file beside the running one, and
+ * takes over only when its inputs and outputs match; runs already sent finish on the old one.
  */
 export class ModelHost {
-  readonly info: ModelInfo;
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
+  readonly #config: ModelConfig;
   readonly #freeBuffers: ArrayBuffer[] = [];
-  #nextId = 1;
+  readonly #listeners = new Set<(event: ModelEvent) => void>();
+  #current!: SessionWorker;
+  #reloading: Promise<ModelInfo> | undefined;
+  #settleTimer: NodeJS.Timeout | undefined;
+  #watching = false;
   #closed = false;
-  #deadReason: string | undefined;
 
-  private constructor(worker: Worker, info: ModelInfo) {
-    this.#worker = worker;
-    this.info = info;
-    worker.on('message', (reply: WorkerReply) => this.#onReply(reply));
-    worker.on('error', (err) => this.#die(err.message));
-    worker.on('exit', (code) => this.#die(`exit code ${code}`));
+  private constructor(config: ModelConfig) {
+    this.#config = config;
   }
 
-  /** Start a worker and load the model in it; the worker reads, verifies and describes the file. */
   static async create(config: ModelConfig): Promise<ModelHost> {
-    const worker = new Worker(WORKER_FILE);
-    try {
-      return new ModelHost(worker, await loadInWorker(worker, config));
-    } catch (err) {
-      await worker.terminate();
-      throw err;
-    }
+    const host = new ModelHost(config);
+    host.#current = await SessionWorker.start(config, (b) => host.#recycle(b));
+    if (config.watch) host.#watch();
+    return host;
+  }
+
+  get info(): ModelInfo {
+    return this.#current.info;
+  }
+
+  /** Hear about reloads; returns the function that stops listening. */
+  onEvent(listener: (event: ModelEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Check a tensor from msg.payload against the model input before it is queued. */
@@ -76,50 +81,59 @@ export class ModelHost {
     return t as TensorPayload;
   }
 
-  run(tensor: TensorPayload, decode: DecodeRequest): Promise<RunResult> {
-    if (this.#closed || this.#deadReason) {
-      return Promise.reject(this.#deadReason ? new EdgeAiError('workerDied', { path: this.info.path, reason: this.#deadReason }) : new EdgeAiError('modelClosed', { path: this.info.path }));
-    }
+  async run(tensor: TensorPayload, decode: DecodeRequest): Promise<RunResult> {
     const buffer = this.#takeBuffer(tensor.data.length);
     new Uint8Array(buffer, 0, tensor.data.length).set(tensor.data);
-    const id = this.#nextId++;
-    const request: RunRequest = {
-      kind: 'run', id, decode,
-      input: { buffer, byteLength: tensor.data.length, dims: tensor.dims, type: tensor.type, convert: tensor.convert },
-    };
-    return new Promise<RunResult>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, sentAt: performance.now() });
-      this.#post(request, [buffer]);
-    });
+    const session = this.#current;
+    const result = await session.run({ buffer, byteLength: tensor.data.length, dims: tensor.dims, type: tensor.type, convert: tensor.convert }, decode);
+    return { ...result, sha256: session.info.sha256 };
+  }
+
+  /**
+   * Load the model file again beside the running one and switch to it when it fits. On any
+   * failure the running model stays in use and the promise rejects with the reason.
+   */
+  reload(): Promise<ModelInfo> {
+    this.#reloading ??= this.#reloadOnce().finally(() => { this.#reloading = undefined; });
+    return this.#reloading;
   }
 
   /** Release the session and stop the worker; pending runs fail with modelClosed. */
   async release(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#failPending('modelClosed', { path: this.info.path });
-    if (!this.#deadReason) {
-      const released = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2000);
-        this.#worker.on('message', (reply: WorkerReply) => {
-          if (reply.kind === 'released') {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      this.#post({ kind: 'release' });
-      await released;
+    this.#unwatch();
+    this.#listeners.clear();
+    await this.#reloading?.catch(() => undefined);
+    await this.#current.release();
+  }
+
+  async #reloadOnce(): Promise<ModelInfo> {
+    try {
+      const next = await SessionWorker.start(this.#config, (b) => this.#recycle(b));
+      const mismatch = this.#closed ? undefined : difference(this.#current.info, next.info);
+      if (this.#closed || mismatch) {
+        await next.release();
+        if (mismatch) throw new EdgeAiError('reloadMismatch', { path: this.#config.path, ...mismatch });
+        return this.info;
+      }
+      const previous = this.#current;
+      this.#current = next;
+      previous.retire().catch(() => undefined);
+      this.#emit({ type: 'reloaded', info: next.info });
+      return next.info;
+    } catch (err) {
+      this.#emit({ type: 'reloadFailed', error: err as Error });
+      throw err;
     }
-    await this.#worker.terminate();
   }
 
-  get pendingCount(): number {
-    return this.#pending.size;
+  #emit(event: ModelEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
-  #post(message: WorkerRequest, transfer: ArrayBuffer[] = []): void {
-    this.#worker.postMessage(message, transfer);
+  #recycle(buffer: ArrayBuffer): void {
+    if (this.#freeBuffers.length < POOLED_BUFFERS) this.#freeBuffers.push(buffer);
   }
 
   #takeBuffer(byteLength: number): ArrayBuffer {
@@ -127,47 +141,36 @@ export class ModelHost {
     return index >= 0 ? this.#freeBuffers.splice(index, 1)[0] : new ArrayBuffer(byteLength);
   }
 
-  #onReply(reply: WorkerReply): void {
-    if (reply.kind !== 'result' && reply.kind !== 'error') return;
-    // Keep a few input buffers for reuse; more would only pin memory.
-    if (reply.buffer && this.#freeBuffers.length < 4) this.#freeBuffers.push(reply.buffer);
-    const pending = reply.id === undefined ? undefined : this.#pending.get(reply.id);
-    if (!pending || reply.id === undefined) return;
-    this.#pending.delete(reply.id);
-    if (reply.kind === 'result') {
-      pending.resolve({ output: reply.output, latencyMs: performance.now() - pending.sentAt, runMs: reply.runMs });
-    } else {
-      pending.reject(reply.code ? new EdgeAiError(reply.code, reply.params) : new EdgeAiError('runFailed', { path: this.info.path, reason: reply.message }));
-    }
-  }
-
-  #die(reason: string): void {
-    if (this.#closed || this.#deadReason) return;
-    this.#deadReason = reason;
-    this.#failPending('workerDied', { path: this.info.path, reason });
-  }
-
-  #failPending(code: ErrorCode, params: Record<string, string>): void {
-    for (const pending of this.#pending.values()) pending.reject(new EdgeAiError(code, params));
-    this.#pending.clear();
-  }
-}
-
-function loadInWorker(worker: Worker, config: ModelConfig): Promise<ModelInfo> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number): void => reject(new EdgeAiError('workerDied', { path: config.path, reason: `exit code ${code}` }));
-    const onError = (err: Error): void => reject(new EdgeAiError('workerDied', { path: config.path, reason: err.message }));
-    worker.once('exit', onExit);
-    worker.once('error', onError);
-    worker.once('message', (reply: WorkerReply) => {
-      worker.off('exit', onExit);
-      worker.off('error', onError);
-      if (reply.kind === 'loaded') resolve(reply.info);
-      else if (reply.kind === 'error' && reply.code) reject(new EdgeAiError(reply.code, reply.params));
-      else reject(new EdgeAiError('modelInvalid', { path: config.path, reason: reply.kind === 'error' ? reply.message : reply.kind }));
+  /** Polling survives editors and copy tools that replace the file instead of writing it. */
+  #watch(): void {
+    this.#watching = true;
+    watchFile(this.#config.path, { interval: WATCH_INTERVAL_MS, persistent: false }, (now: Stats, before: Stats) => {
+      if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
+      if (now.size === 0 && now.mtimeMs === 0) return; // removed: keep serving the loaded model
+      clearTimeout(this.#settleTimer);
+      // Wait until the file stops changing: a copy in progress is not a model yet.
+      this.#settleTimer = setTimeout(() => { this.reload().catch(() => undefined); }, SETTLE_MS);
     });
-    const request: WorkerRequest = { kind: 'load', config };
-    worker.postMessage(request);
-  });
+  }
+
+  #unwatch(): void {
+    clearTimeout(this.#settleTimer);
+    if (this.#watching) unwatchFile(this.#config.path);
+    this.#watching = false;
+  }
 }
 
+function describeTensors(list: TensorInfo[]): string {
+  return list.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
+}
+
+/** What about a reloaded model would break the flow built for the running one. */
+function difference(before: ModelInfo, after: ModelInfo): { what: string; before: string; after: string } | undefined {
+  for (const what of ['inputs', 'outputs'] as const) {
+    const [a, b] = [describeTensors(before[what]), describeTensors(after[what])];
+    if (a !== b) return { what, before: a, after: b };
+  }
+  const [a, b] = [before.labels?.length ?? 0, after.labels?.length ?? 0];
+  if (a !== b) return { what: 'labels', before: `${a} labels`, after: `${b} labels` };
+  return undefined;
+}
