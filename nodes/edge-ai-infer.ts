@@ -128,7 +128,7 @@ module.exports = function register(RED: NodeAPI): void {
       let running: Promise<RunResult>;
       try {
         const tensor = active.validate(job.msg.payload);
-        running = active.run(tensor, decodeRequest(modelNode?.config?.task ?? 'detection', decodeSettings, job.msg));
+        running = active.run(tensor, decodeRequest(active.info.task, decodeSettings, job.msg));
       } catch (err) {
         running = Promise.reject(err);
       }

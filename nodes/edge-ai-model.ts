@@ -50,7 +50,7 @@ module.exports = function register(RED: NodeAPI): void {
       }
       return models.acquire(config);
     };
-    node.preprocessSpec = (info: ModelInfo): PreprocessSpec => preprocessSpecFrom(modelPreprocessSettings(def), info.input);
+    node.preprocessSpec = (info: ModelInfo): PreprocessSpec => preprocessSpecFrom(modelPreprocessSettings(def, info.doctor), info.input);
 
     // The node's own lease loads the model at deploy, before the first frame arrives.
     const own = node.acquire();

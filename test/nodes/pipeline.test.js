@@ -120,3 +120,24 @@ describe('preprocess order', function () {
   });
 });
 
+describe('model node with nothing but a path', function () {
+  afterEach(() => helper.unload());
+
+  it('gets task, labels and preprocessing from the model doctor', async () => {
+    await load([
+      { id: 'model', type: 'edge-ai-model', path: path.join(models, 'detection', 'yolov8n_640_agpl.onnx') },
+      { id: 'pre', type: 'edge-ai-preprocess', model: 'model', wires: [['infer']] },
+      { id: 'infer', type: 'edge-ai-infer', model: 'model', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const got = collect('out', 1);
+    helper.getNode('pre').receive({ payload: fs.readFileSync(path.join(images, 'pets.jpg')) });
+    const [msg] = await got;
+    assert.equal(msg.transform.mode, 'letterbox');
+    assert.deepEqual([msg.transform.width, msg.transform.height], [640, 640]);
+    const dogs = msg.payload.filter((d) => d.label === 'dog');
+    assert.ok(dogs.length >= 1, `detections: ${msg.payload.map((d) => d.label)}`);
+    assert.ok(dogs.every((d) => d.box.x + d.box.w <= 512 + 1e-6 && d.box.y + d.box.h <= 430 + 1e-6));
+  });
+});
+

@@ -6,6 +6,7 @@ import type { InputGeometry, LabelSource, ModelConfig } from './describe';
 import { parseLabelLines } from './labels';
 import type { ModelTask } from './protocol';
 import { expandPath } from '../paths';
+import type { DoctorReport } from './doctor';
 
 /** The model node's settings as they come from the flow (strings and numbers from the editor). */
 export interface ModelNodeSettings {
@@ -19,6 +20,7 @@ export interface ModelNodeSettings {
   threads?: number | string;
   spinning?: boolean;
   watch?: boolean;
+  preSource?: string;
   preResize?: string;
   prePad?: number | string;
   preAlign?: string;
@@ -46,8 +48,8 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
   if (sha256 && !/^[0-9a-fA-F]{64}$/.test(sha256)) {
     throw new EdgeAiError('badSetting', { name: 'sha256', expected: '64 hexadecimal characters or empty', received: JSON.stringify(sha256) });
   }
-  const task = choiceSetting<ModelTask>('task', settings.task, 'detection', ['classification', 'detection', 'raw']);
-  const labelsKind = choiceSetting('labelsSource', settings.labelsSource, 'metadata', ['metadata', 'file', 'inline', 'none'] as const);
+  const task = choiceSetting<ModelTask | 'auto'>('task', settings.task, 'auto', ['auto', 'classification', 'detection', 'raw']);
+  const labelsKind = choiceSetting('labelsSource', settings.labelsSource, 'auto', ['auto', 'metadata', 'file', 'inline', 'none'] as const);
   let labels: LabelSource;
   if (labelsKind === 'file') labels = { kind: 'file', path: expandPath(settings.labelsFile ?? '', baseDir) };
   else if (labelsKind === 'inline') labels = { kind: 'inline', labels: parseLabelLines(settings.labels ?? '') };
@@ -64,9 +66,16 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
   };
 }
 
-/** The model node's "pre" fields in the preprocess node's naming. */
-export function modelPreprocessSettings(s: ModelNodeSettings): PreprocessSettings {
-  return { resize: s.preResize, padValue: s.prePad, align: s.preAlign, channels: s.preChannels, normalize: s.preNormalize, mean: s.preMean, std: s.preStd };
+/**
+ * The preprocessing a model node stands for: what the doctor proposes ("auto", the default)
+ * or its own "pre" fields ("manual"), in the preprocess node's naming.
+ */
+export function modelPreprocessSettings(s: ModelNodeSettings, doctor: DoctorReport): PreprocessSettings {
+  if (s.preSource === 'manual') {
+    return { resize: s.preResize, padValue: s.prePad, align: s.preAlign, channels: s.preChannels, normalize: s.preNormalize, mean: s.preMean, std: s.preStd };
+  }
+  const p = doctor.preprocess;
+  return { resize: p.resize, padValue: p.padValue, align: p.align, channels: p.channels, normalize: p.normalize, mean: p.mean?.join(','), std: p.std?.join(',') };
 }
 
 /** Validate preprocessing settings; size, layout and dtype come from the caller. */

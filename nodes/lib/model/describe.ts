@@ -6,10 +6,12 @@ import { promises as fs } from 'node:fs';
 import { EdgeAiError } from '../errors';
 import { readYoloLayout, type YoloLayout } from '../decode/yolo';
 import { parseLabelLines, parseUltralyticsNames } from './labels';
+import { examineModel, type DoctorReport } from './doctor';
 import { readOnnxModelInfo, type OnnxModelInfo } from './onnx-metadata';
 import type { ModelTask, TensorInfo } from './protocol';
 
 export type LabelSource =
+  | { kind: 'auto' }
   | { kind: 'metadata' }
   | { kind: 'file'; path: string }
   | { kind: 'inline'; labels: string[] }
@@ -19,7 +21,8 @@ export interface ModelConfig {
   /** Absolute path of the .onnx file. */
   path: string;
   sha256?: string;
-  task: ModelTask;
+  /** 'auto' takes the task the model doctor proposes. */
+  task: ModelTask | 'auto';
   yoloLayout: YoloLayout;
   labels: LabelSource;
   threads: number;
@@ -41,9 +44,12 @@ export interface InputGeometry {
 export interface ModelInfo {
   path: string;
   sha256: string;
+  /** The task in effect: configured, or proposed by the doctor for 'auto'. */
+  task: ModelTask;
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   onnx: OnnxModelInfo;
+  doctor: DoctorReport;
   labels?: string[];
   input: InputGeometry;
 }
@@ -61,8 +67,10 @@ export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffe
   } catch (err) {
     throw new EdgeAiError('modelInvalid', { path: config.path, reason: `not an ONNX model (${(err as Error).message})` });
   }
-  const labels = await resolveLabels(config, onnx);
-  return { bytes, info: { path: config.path, sha256, onnx, labels } };
+  const doctor = examineModel(onnx);
+  const task = config.task === 'auto' ? doctor.task : config.task;
+  const labels = await resolveLabels(config, task, onnx);
+  return { bytes, info: { path: config.path, sha256, task, onnx, doctor, labels } };
 }
 
 async function readModelFile(file: string): Promise<Buffer> {
@@ -75,9 +83,9 @@ async function readModelFile(file: string): Promise<Buffer> {
   }
 }
 
-async function resolveLabels(config: ModelConfig, onnx: OnnxModelInfo): Promise<string[] | undefined> {
+async function resolveLabels(config: ModelConfig, task: ModelTask, onnx: OnnxModelInfo): Promise<string[] | undefined> {
   const source = config.labels;
-  if (source.kind === 'none' || config.task === 'raw') return undefined;
+  if (source.kind === 'none' || task === 'raw') return undefined;
   if (source.kind === 'inline') return source.labels;
   if (source.kind === 'file') {
     try {
@@ -87,7 +95,7 @@ async function resolveLabels(config: ModelConfig, onnx: OnnxModelInfo): Promise<
     }
   }
   const names = onnx.metadata.names === undefined ? undefined : parseUltralyticsNames(onnx.metadata.names);
-  if (!names) throw new EdgeAiError('labelsMissing', { path: config.path });
+  if (!names && source.kind === 'metadata') throw new EdgeAiError('labelsMissing', { path: config.path });
   return names;
 }
 
@@ -111,9 +119,9 @@ export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeo
 export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
   const { labels } = info;
   const output = info.outputs[0];
-  if (!labels || !output || config.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
+  if (!labels || !output || info.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
   const dims = output.dims as number[];
-  const classes = config.task === 'classification' ? dims[dims.length - 1] : readYoloLayout(dims, config.yoloLayout, labels.length).classes;
+  const classes = info.task === 'classification' ? dims[dims.length - 1] : readYoloLayout(dims, config.yoloLayout, labels.length).classes;
   if (classes !== labels.length) {
     const source = config.labels.kind === 'file' ? config.labels.path : config.labels.kind;
     throw new EdgeAiError('labelsCount', { source, labels: labels.length, classes });
