@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
-import { modelConfigFrom, modelPreprocessSettings, preprocessSpecFrom, type ModelNodeSettings } from './lib/model/config';
-import type { ModelConfig, ModelHost, ModelInfo } from './lib/model/host';
+import { modelPreprocessSettings, preprocessSpecFrom, resolveModelConfig, type ModelNodeSettings } from './lib/model/config';
+import type { ModelInfo } from './lib/model/host';
 import { models, type ModelLease } from './lib/model/registry';
 import type { PreprocessSpec } from './lib/image/preprocess';
 
@@ -13,8 +13,6 @@ export interface ModelNode extends Node {
   acquire(): ModelLease;
   /** Preprocessing for "from model" mode, once the model has loaded. */
   preprocessSpec(info: ModelInfo): PreprocessSpec;
-  readonly config: ModelConfig | undefined;
-  readonly configError: Error | undefined;
 }
 
 type ModelNodeDef = NodeDef & ModelNodeSettings;
@@ -31,25 +29,11 @@ module.exports = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const baseDir = RED.settings.userDir ?? process.cwd();
-    let config: ModelConfig | undefined;
-    let configError: Error | undefined;
-    try {
-      config = modelConfigFrom(def, baseDir);
-    } catch (err) {
-      configError = localError(RED, err);
-      node.error(configError);
-    }
-    Object.defineProperty(node, 'config', { get: () => config });
-    Object.defineProperty(node, 'configError', { get: () => configError });
+    const cacheDir = process.env.EDGE_AI_MODEL_CACHE || path.join(baseDir, 'edge-ai-models');
+    const config = resolveModelConfig(def, baseDir, cacheDir);
+    config.catch((err) => node.error(localError(RED, err)));
 
-    node.acquire = (): ModelLease => {
-      if (!config) {
-        const failed = Promise.reject(configError);
-        failed.catch(() => undefined);
-        return { ready: failed as Promise<ModelHost>, release: async () => undefined };
-      }
-      return models.acquire(config);
-    };
+    node.acquire = (): ModelLease => models.acquireLater(config);
     node.preprocessSpec = (info: ModelInfo): PreprocessSpec => preprocessSpecFrom(modelPreprocessSettings(def, info.doctor), info.input);
 
     // The node's own lease loads the model at deploy, before the first frame arrives.
@@ -62,7 +46,8 @@ module.exports = function register(RED: NodeAPI): void {
           else node.warn(localError(RED, event.error));
         });
       },
-      (err) => { if (config) node.error(localError(RED, err)); },
+      // Configuration errors were reported above; report load errors once, here.
+      (err) => config.then(() => node.error(localError(RED, err)), () => undefined),
     );
     node.on('close', (_removed: boolean, done: () => void) => {
       own.release().then(done, done);

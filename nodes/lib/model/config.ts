@@ -6,10 +6,13 @@ import type { InputGeometry, LabelSource, ModelConfig } from './describe';
 import { parseLabelLines } from './labels';
 import type { ModelTask } from './protocol';
 import { expandPath } from '../paths';
+import { catalogueEntry, fetchCatalogueModel, type FetchOptions } from './catalogue';
 import type { DoctorReport } from './doctor';
 
 /** The model node's settings as they come from the flow (strings and numbers from the editor). */
 export interface ModelNodeSettings {
+  source?: string;
+  catalogue?: string;
   path?: string;
   sha256?: string;
   task?: string;
@@ -41,7 +44,22 @@ export interface PreprocessSettings {
   std?: string;
 }
 
-/** Validate and coerce the model node's settings once, at deploy. */
+/**
+ * The model node's settings made into a model configuration, validated once at deploy. A
+ * catalogue model is fetched into `cacheDir` first (or found there).
+ */
+export async function resolveModelConfig(settings: ModelNodeSettings, baseDir: string, cacheDir: string, fetchOptions: FetchOptions = {}): Promise<ModelConfig> {
+  const source = choiceSetting('source', settings.source, 'file', ['file', 'catalogue'] as const);
+  if (source === 'file') return modelConfigFrom(settings, baseDir);
+  const entry = catalogueEntry(String(settings.catalogue ?? ''));
+  const fetched = await fetchCatalogueModel(entry, cacheDir, fetchOptions);
+  const labels: Partial<ModelNodeSettings> = fetched.labelsPath && (settings.labelsSource ?? 'auto') === 'auto'
+    ? { labelsSource: 'file', labelsFile: fetched.labelsPath }
+    : {};
+  return modelConfigFrom({ ...settings, ...labels, path: fetched.modelPath, sha256: entry.model.sha256 }, baseDir);
+}
+
+/** Validate and coerce the model node's settings for a model file. */
 export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): ModelConfig {
   if (!settings.path?.trim()) throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx file', received: '""' });
   const sha256 = settings.sha256?.trim() ?? '';

@@ -45,6 +45,26 @@ export class ModelRegistry {
     };
   }
 
+  /** Like acquire, for a configuration still being worked out (a catalogue model being fetched). */
+  acquireLater(config: Promise<ModelConfig>): ModelLease {
+    let lease: ModelLease | undefined;
+    let released = false;
+    const ready = config.then((resolved) => {
+      if (released) throw new Error('released before the model was ready');
+      lease = this.acquire(resolved);
+      return lease.ready;
+    });
+    ready.catch(() => undefined);
+    return {
+      ready,
+      release: async () => {
+        released = true;
+        await config.catch(() => undefined);
+        await lease?.release();
+      },
+    };
+  }
+
   /** Number of models currently loaded or loading (for tests and diagnostics). */
   get size(): number {
     return this.#entries.size;
