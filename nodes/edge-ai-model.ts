@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
+import { modelCacheDir, registerModelAdmin } from './model-admin';
 import { modelPreprocessSettings, preprocessSpecFrom, resolveModelConfig, type ModelNodeSettings } from './lib/model/config';
 import type { ModelInfo } from './lib/model/host';
 import { models, type ModelLease } from './lib/model/registry';
@@ -29,8 +30,7 @@ module.exports = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const baseDir = RED.settings.userDir ?? process.cwd();
-    const cacheDir = process.env.EDGE_AI_MODEL_CACHE || path.join(baseDir, 'edge-ai-models');
-    const config = resolveModelConfig(def, baseDir, cacheDir);
+    const config = resolveModelConfig(def, baseDir, modelCacheDir(baseDir));
     config.catch((err) => node.error(localError(RED, err)));
 
     node.acquire = (): ModelLease => models.acquireLater(config);
@@ -54,4 +54,5 @@ module.exports = function register(RED: NodeAPI): void {
     });
   }
   RED.nodes.registerType('edge-ai-model', EdgeAiModelNode);
+  registerModelAdmin(RED);
 };

@@ -11,11 +11,10 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
-const userDir = path.resolve(process.env.EDGE_AI_USER_DIR || path.join(root, '.node-red'));
-const port = Number(process.env.PORT || 1880);
 const assets = path.resolve(root, '..', 'shared', 'assets');
 
-function linkPackage() {
+/** Link this package into the user dir the way `npm install <folder>` would. */
+function linkPackage(userDir) {
   const link = path.join(userDir, 'node_modules', ...pkg.name.split('/'));
   fs.mkdirSync(path.dirname(link), { recursive: true });
   fs.rmSync(link, { recursive: true, force: true });
@@ -26,7 +25,8 @@ function linkPackage() {
   }
 }
 
-function writeSettings() {
+/** settings.js: loopback only; `extra` is more settings source text (tests add adminAuth). */
+function writeSettings(userDir, port, extra = '') {
   const settings = `module.exports = {
   uiHost: '127.0.0.1',
   uiPort: ${port},
@@ -34,7 +34,7 @@ function writeSettings() {
   credentialSecret: false,
   editorTheme: { tours: false, projects: { enabled: false } },
   logging: { console: { level: 'info', metrics: false, audit: false } },
-};
+${extra}};
 `;
   fs.writeFileSync(path.join(userDir, 'settings.js'), settings);
 }
@@ -53,9 +53,9 @@ function demoFlows() {
   return flows;
 }
 
-function writeDemo() {
+function writeDemo(userDir, reset) {
   const flowFile = path.join(userDir, 'flows.json');
-  if (fs.existsSync(flowFile) && !process.argv.includes('--reset-demo')) return;
+  if (fs.existsSync(flowFile) && !reset) return;
   fs.writeFileSync(flowFile, JSON.stringify(demoFlows(), null, 2));
 }
 
@@ -70,13 +70,24 @@ function assetEnv() {
   return env;
 }
 
-fs.mkdirSync(userDir, { recursive: true });
-linkPackage();
-writeSettings();
-writeDemo();
-const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
-  stdio: 'inherit',
-  env: assetEnv(),
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => red.kill(signal));
-red.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+/** Prepare a user dir (package linked, settings, demo flows) and start Node-RED in it. */
+function startNodeRed({ userDir, port, settings = '', resetDemo = false, stdio = 'inherit' }) {
+  fs.mkdirSync(userDir, { recursive: true });
+  linkPackage(userDir);
+  writeSettings(userDir, port, settings);
+  writeDemo(userDir, resetDemo);
+  const redMain = require.resolve('node-red/red.js');
+  return spawn(process.execPath, [redMain, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { stdio, env: assetEnv() });
+}
+
+module.exports = { startNodeRed };
+
+if (require.main === module) {
+  const red = startNodeRed({
+    userDir: path.resolve(process.env.EDGE_AI_USER_DIR || path.join(root, '.node-red')),
+    port: Number(process.env.PORT || 1880),
+    resetDemo: process.argv.includes('--reset-demo'),
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => red.kill(signal));
+  red.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -36,7 +36,15 @@ describe('infer queueing and the shared model worker', function () {
     { id: 'caught', type: 'helper' },
   ];
 
-  /** Count msgs at a helper node until it has been quiet for quietMs. */
+  /** One msg through first, so the model is loaded before the burst. */
+  async function warmUp() {
+    const got = collect('out', 1);
+    helper.getNode('infer').receive({ payload: tensor(0, 0, 0) });
+    await got;
+    await delay(100); // its completion hops through the complete node after the output
+  }
+
+  /** Collect every msg arriving at a helper node from now on. */
   function counter(nodeId) {
     const got = [];
     helper.getNode(nodeId).on('input', (msg) => got.push(msg));
@@ -50,7 +58,7 @@ describe('infer queueing and the shared model worker', function () {
 
   it('live mode keeps the newest frame, drops the ones it replaced and completes every msg', async () => {
     await load(flow({ mode: 'live' }));
-    await delay(300);
+    await warmUp();
     const out = counter('out');
     const completed = counter('completed');
     const caught = counter('caught');
@@ -70,7 +78,7 @@ describe('infer queueing and the shared model worker', function () {
 
   it('batch mode runs everything it accepted and refuses msgs when the queue is full', async () => {
     await load(flow({ mode: 'batch', queueSize: 3 }));
-    await delay(300);
+    await warmUp();
     const out = counter('out');
     const caught = counter('caught');
     for (let i = 0; i < 12; i++) helper.getNode('infer').receive({ seq: i, payload: tensor(0.5, 0.1, 0.1) });

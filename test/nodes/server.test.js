@@ -4,22 +4,12 @@
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
 const { root } = require('../helpers/paths');
+const { startServer } = require('../helpers/server');
 
 const EXPECTED_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-model', 'edge-ai-infer', 'edge-ai-trigger'];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
@@ -29,36 +19,22 @@ async function getJson(url) {
 
 describe('npm start: a real Node-RED server with the demo flows', function () {
   this.timeout(90000);
-  let red;
+  let server;
   let base;
-  let userDir;
-  let output = '';
+  const output = () => server.output();
 
   before(async () => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-server-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    red = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
-      env: { ...process.env, PORT: String(port), EDGE_AI_USER_DIR: userDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // Exactly what `npm start` runs, on a free port and a fresh user dir.
+    server = await startServer({
+      launch: (port, userDir) => spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
+        env: { ...process.env, PORT: String(port), EDGE_AI_USER_DIR: userDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     });
-    red.stdout.on('data', (d) => { output += d; });
-    red.stderr.on('data', (d) => { output += d; });
-    const until = Date.now() + 60000;
-    while (!/Started flows/.test(output)) {
-      if (Date.now() > until || red.exitCode !== null) throw new Error(`Node-RED did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    base = server.base;
   });
 
-  after(async () => {
-    if (red && red.exitCode === null) {
-      const exited = new Promise((r) => red.once('exit', r));
-      red.kill('SIGTERM');
-      await exited;
-    }
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  after(() => server?.stop());
 
   it('loads the five node types without errors and lists the examples', async () => {
     const sets = (await getJson(`${base}/nodes`)).filter((s) => s.module === '@edgeflow/node-red-edge-ai');
@@ -91,12 +67,12 @@ describe('npm start: a real Node-RED server with the demo flows', function () {
       await new Promise((r) => setTimeout(r, 200));
     }
     ws.close();
-    assert.ok(seen.debug.some(classesNode), `classification results in the debug sidebar:\n${output.slice(-2000)}`);
+    assert.ok(seen.debug.some(classesNode), `classification results in the debug sidebar:\n${output().slice(-2000)}`);
     assert.ok(seen.debug.some(eventsNode), 'a trigger start event in the debug sidebar');
     const texts = seen.status.map((s) => s.text).filter(Boolean);
     assert.ok(texts.length > 0);
     for (const text of texts) assert.doesNotMatch(text, /^edge-ai-\w+\./, `untranslated status "${text}"`);
-    assert.doesNotMatch(output, /\[error\]/, 'no errors in the Node-RED log');
-    assert.match(output, /\[edge-ai-model:YOLOv8n \(AGPL\)\] .*yolov8n_640_agpl\.onnx .*inputs images float32\[1,3,640,640\]/);
+    assert.doesNotMatch(output(), /\[error\]/, 'no errors in the Node-RED log');
+    assert.match(output(), /\[edge-ai-model:YOLOv8n \(AGPL\)\] .*yolov8n_640_agpl\.onnx .*inputs images float32\[1,3,640,640\]/);
   });
 });

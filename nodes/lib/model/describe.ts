@@ -54,6 +54,25 @@ export interface ModelInfo {
   input: InputGeometry;
 }
 
+/** What the model doctor says about a file, without loading it into onnxruntime. */
+export interface InspectReport extends DoctorReport {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export async function inspectModel(file: string): Promise<InspectReport> {
+  const bytes = await readModelFile(file);
+  let onnx: OnnxModelInfo;
+  try {
+    onnx = readOnnxModelInfo(bytes);
+  } catch (err) {
+    throw new EdgeAiError('modelInvalid', { path: file, reason: `not an ONNX model (${(err as Error).message})` });
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { path: file, sha256, size: bytes.length, ...examineModel(onnx) };
+}
+
 /** Read, verify and describe a model file; returns its bytes for the session. */
 export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffer; info: Omit<ModelInfo, 'inputs' | 'outputs' | 'input'> }> {
   const bytes = await readModelFile(config.path);

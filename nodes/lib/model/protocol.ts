@@ -4,7 +4,7 @@ import type { Classification } from '../decode/classification';
 import type { Detection, YoloOptions } from '../decode/yolo';
 import type { Transform } from '../image/transform';
 import type { ConvertSpec, TensorType } from '../image/tensor';
-import type { ModelConfig, ModelInfo } from './describe';
+import type { InspectReport, ModelConfig, ModelInfo } from './describe';
 
 export type ModelTask = 'classification' | 'detection' | 'raw';
 
@@ -49,10 +49,11 @@ export interface RawTensor {
 
 export type RunOutput = Classification[] | Detection[] | Record<string, RawTensor>;
 
-export type WorkerRequest = LoadRequest | RunRequest | { kind: 'release' };
+export type WorkerRequest = LoadRequest | RunRequest | { kind: 'inspect'; path: string } | { kind: 'release' };
 
 export type WorkerReply =
   | { kind: 'loaded'; info: ModelInfo }
+  | { kind: 'inspected'; report: InspectReport }
   | { kind: 'result'; id: number; output: RunOutput; buffer: ArrayBuffer; runMs: number; workerMs: number }
   | { kind: 'error'; id?: number; code?: ErrorCode; params?: ErrorParams; message: string; buffer?: ArrayBuffer }
   | { kind: 'released' };

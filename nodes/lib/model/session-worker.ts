@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EdgeAiError, type ErrorCode } from '../errors';
-import type { ModelConfig, ModelInfo } from './describe';
+import type { InspectReport, ModelConfig, ModelInfo } from './describe';
 import type { DecodeRequest, RunOutput, RunRequest, WireTensor, WorkerReply, WorkerRequest } from './protocol';
 
 export interface WorkerResult {
@@ -152,3 +152,23 @@ function loadInWorker(worker: Worker, config: ModelConfig): Promise<ModelInfo> {
     worker.postMessage(request);
   });
 }
+
+/** Run the model doctor on a file in a short-lived worker, off the Node-RED thread. */
+export async function inspectInWorker(file: string): Promise<InspectReport> {
+  const worker = new Worker(WORKER_FILE);
+  try {
+    return await new Promise<InspectReport>((resolve, reject) => {
+      worker.once('error', (err) => reject(new EdgeAiError('workerDied', { path: file, reason: err.message })));
+      worker.once('message', (reply: WorkerReply) => {
+        if (reply.kind === 'inspected') resolve(reply.report);
+        else if (reply.kind === 'error' && reply.code) reject(new EdgeAiError(reply.code, reply.params));
+        else reject(new EdgeAiError('modelInvalid', { path: file, reason: reply.kind === 'error' ? reply.message : reply.kind }));
+      });
+      const request: WorkerRequest = { kind: 'inspect', path: file };
+      worker.postMessage(request);
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+

@@ -8,7 +8,7 @@ import { toProbabilities, topK } from '../decode/classification';
 import { decodeYolo, readYoloLayout } from '../decode/yolo';
 import { boxToSource } from '../image/transform';
 import { convertPixels, elementCount } from '../image/tensor';
-import { checkLabelCount, describeModel, inputGeometry, type ModelConfig, type ModelInfo } from './describe';
+import { checkLabelCount, describeModel, inputGeometry, inspectModel, type ModelConfig, type ModelInfo } from './describe';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const port = parentPort;
@@ -131,6 +131,7 @@ port.on('message', (message: WorkerRequest) => {
   queue = queue.then(async () => {
     try {
       if (message.kind === 'load') await load(message.config);
+      else if (message.kind === 'inspect') reply({ kind: 'inspected', report: await inspectModel(message.path) });
       else if (message.kind === 'run') await run(message);
       else {
         await session?.release();

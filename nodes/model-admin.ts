@@ -1,0 +1,71 @@
+// Admin HTTP routes behind the edge-ai-model dialog: the model catalogue, its downloads, and
+// the model doctor's report on a file. All sit behind Node-RED's admin permissions.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { NodeAPI } from 'node-red';
+import type { Request, Response } from 'express';
+import { localError } from './adapter';
+import { EdgeAiError } from './lib/errors';
+import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel } from './lib/model/catalogue';
+import { inspectInWorker } from './lib/model/session-worker';
+import { expandPath } from './lib/paths';
+
+/** HTTP status for an engine error code; anything unknown is a server error. */
+const STATUS_OF: Partial<Record<string, number>> = {
+  badSetting: 400, envVarUnset: 400, catalogueUnknown: 404, modelNotFound: 404, modelInvalid: 422,
+  catalogueFetch: 502, catalogueHash: 502, catalogueMissingFile: 502,
+};
+
+export function modelCacheDir(userDir: string): string {
+  return process.env.EDGE_AI_MODEL_CACHE || path.join(userDir, 'edge-ai-models');
+}
+
+export function registerModelAdmin(RED: NodeAPI): void {
+  const read = RED.auth.needsPermission('edge-ai-model.read');
+  const write = RED.auth.needsPermission('edge-ai-model.write');
+  const userDir = RED.settings.userDir ?? process.cwd();
+
+  const fail = (res: Response, err: unknown): void => {
+    const code = err instanceof EdgeAiError ? err.code : undefined;
+    res.status((code && STATUS_OF[code]) || 500).json({ code, error: localError(RED, err).message });
+  };
+
+  RED.httpAdmin.get('/edge-ai/catalogue', read, (_req: Request, res: Response) => {
+    const cacheDir = modelCacheDir(userDir);
+    Promise.all(CATALOGUE.map(async (entry) => {
+      const size = await fs.stat(cachedPaths(entry, cacheDir).model).then((s) => s.size, () => -1);
+      return { ...entry, cached: size === entry.model.size };
+    })).then((entries) => res.json(entries), (err) => fail(res, err));
+  });
+
+  RED.httpAdmin.post('/edge-ai/catalogue/:id/fetch', write, (req: Request, res: Response) => {
+    let entry;
+    try {
+      entry = catalogueEntry(String(req.params.id));
+    } catch (err) {
+      return fail(res, err);
+    }
+    const topic = `edge-ai/catalogue/${entry.id}`;
+    fetchCatalogueModel(entry, modelCacheDir(userDir), { onProgress: (progress) => RED.comms.publish(topic, progress, false) })
+      .then((fetched) => res.json(fetched), (err) => fail(res, err));
+  });
+
+  RED.httpAdmin.get('/edge-ai/doctor', read, (req: Request, res: Response) => {
+    let file: string;
+    try {
+      if (req.query.catalogue) {
+        file = cachedPaths(catalogueEntry(String(req.query.catalogue)), modelCacheDir(userDir)).model;
+      } else {
+        const asked = String(req.query.path ?? '');
+        // Only model files: the doctor must not become a way to read arbitrary files.
+        if (!asked.trim().toLowerCase().endsWith('.onnx')) {
+          throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx file', received: JSON.stringify(asked) });
+        }
+        file = expandPath(asked, userDir);
+      }
+    } catch (err) {
+      return fail(res, err);
+    }
+    inspectInWorker(file).then((report) => res.json(report), (err) => fail(res, err));
+  });
+}

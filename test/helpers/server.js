@@ -1,0 +1,48 @@
+'use strict';
+// A real Node-RED server in its own process, started the way `npm start` starts it.
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { startNodeRed } = require('../../scripts/start.js');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * Start Node-RED with the package linked into a fresh user dir and the demo flows.
+ * `launch(port, userDir)` returns the child process (default: startNodeRed with `settings`).
+ */
+async function startServer({ settings = '', launch } = {}) {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-server-'));
+  const port = await freePort();
+  const child = launch ? launch(port, userDir) : startNodeRed({ userDir, port, settings, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const until = Date.now() + 60000;
+  while (!/Started flows/.test(output)) {
+    if (Date.now() > until || child.exitCode !== null) throw new Error(`Node-RED did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { startServer };

@@ -1,0 +1,76 @@
+'use strict';
+// The package's admin routes on a real Node-RED with adminAuth: 401 without a token, 403
+// without the permission, and what the dialog needs with it.
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const bcrypt = require('bcryptjs');
+const { startServer } = require('../helpers/server');
+const { models } = require('../helpers/paths');
+
+const PASSWORD = 'edge-ai-test';
+
+describe('admin routes with adminAuth on', function () {
+  this.timeout(90000);
+  let server;
+  const tokens = {};
+
+  before(async () => {
+    const hash = bcrypt.hashSync(PASSWORD, 8);
+    server = await startServer({
+      settings: `  adminAuth: { type: 'credentials', users: [
+    { username: 'admin', password: '${hash}', permissions: '*' },
+    { username: 'viewer', password: '${hash}', permissions: 'read' },
+  ] },
+`,
+    });
+    for (const username of ['admin', 'viewer']) {
+      const response = await fetch(`${server.base}/auth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: username === 'admin' ? '*' : 'read', username, password: PASSWORD }),
+      });
+      assert.equal(response.status, 200, `token for ${username}`);
+      tokens[username] = (await response.json()).access_token;
+    }
+  });
+  after(() => server?.stop());
+
+  const call = (route, { user, method = 'GET' } = {}) => fetch(`${server.base}${route}`, {
+    method, headers: user ? { Authorization: `Bearer ${tokens[user]}` } : {},
+  });
+  const doctorRoute = `/edge-ai/doctor?path=${encodeURIComponent(path.join(models, 'detection', 'yolov8n_640_agpl.onnx'))}`;
+  const routes = [['GET', '/edge-ai/catalogue'], ['GET', doctorRoute], ['POST', '/edge-ai/catalogue/blazeface-front-128/fetch']];
+
+  it('answers 401 on every route without a token', async () => {
+    for (const [method, route] of routes) assert.equal((await call(route, { method })).status, 401, `${method} ${route}`);
+  });
+
+  it('refuses the route that downloads to a read-only user', async () => {
+    // Node-RED's needsPermission answers 401 (not 403) for a token without the permission.
+    assert.equal((await call(routes[2][1], { method: 'POST', user: 'viewer' })).status, 401);
+    assert.equal((await call('/edge-ai/catalogue', { user: 'viewer' })).status, 200, 'while reading is allowed');
+  });
+
+  it('lists the catalogue with licences and sizes', async () => {
+    const response = await call('/edge-ai/catalogue', { user: 'viewer' });
+    assert.equal(response.status, 200);
+    const entries = await response.json();
+    const yolo = entries.find((e) => e.id === 'yolov8n-coco');
+    assert.match(yolo.licence, /AGPL-3.0/);
+    assert.equal(yolo.model.size, 12821996);
+    assert.equal(typeof yolo.cached, 'boolean');
+  });
+
+  it('returns the doctor report for a model file, and clear errors for bad requests', async () => {
+    const report = await (await call(doctorRoute, { user: 'viewer' })).json();
+    assert.deepEqual([report.layout, report.task, report.classes, report.preprocess.resize], ['ultralytics-v8', 'detection', 80, 'letterbox']);
+    assert.match(report.sha256, /^505648ad/);
+    const notOnnx = await call('/edge-ai/doctor?path=/etc/passwd', { user: 'viewer' });
+    assert.equal(notOnnx.status, 400);
+    assert.match((await notOnnx.json()).error, /must be the path of an .onnx file/);
+    const missing = await call('/edge-ai/doctor?path=/nope/x.onnx', { user: 'viewer' });
+    assert.equal(missing.status, 404);
+    const unknown = await call('/edge-ai/catalogue/nope/fetch', { method: 'POST', user: 'admin' });
+    assert.equal(unknown.status, 404);
+  });
+});
