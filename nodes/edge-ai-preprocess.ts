@@ -8,7 +8,9 @@ import { preprocessSpecFrom, type PreprocessSettings } from './lib/model/config'
 import type { ModelLease } from './lib/model/registry';
 import type { ModelNode } from './edge-ai-model';
 
-interface PreprocessNodeDef extends NodeDef, PreprocessSettings {
+interface PreprocessNodeDef extends NodeDef, Omit<PreprocessSettings, 'resize'> {
+  /** Not "resize": the editor uses node.resize as its own redraw flag. */
+  resizeMode?: string;
   settings?: string;
   model?: string;
   width?: number | string;
@@ -20,7 +22,7 @@ interface PreprocessNodeDef extends NodeDef, PreprocessSettings {
 
 /** Manual mode: everything from this node's own fields. */
 function manualSpec(def: PreprocessNodeDef): PreprocessSpec {
-  return preprocessSpecFrom(def, {
+  return preprocessSpecFrom({ ...def, resize: def.resizeMode }, {
     width: numberSetting('width', def.width, 224, 1, 8192, true),
     height: numberSetting('height', def.height, 224, 1, 8192, true),
     layout: choiceSetting('layout', def.layout, 'nchw', ['nchw', 'nhwc'] as const),

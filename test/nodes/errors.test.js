@@ -55,7 +55,7 @@ describe('bad input gives a clear error and the runtime keeps running', function
   });
 
   it('a tensor of the wrong shape names both shapes', async () => {
-    await load(flow({}, { settings: 'manual', width: 128, height: 128, resize: 'stretch', normalize: 'signed' }));
+    await load(flow({}, { settings: 'manual', width: 128, height: 128, resizeMode: 'stretch', normalize: 'signed' }));
     const message = await caughtError('pre', { payload: ORANGE }, 'infer');
     assert.match(message, /Expected a float32 tensor of dims \[1,3,224,224\] for input "input" .* but received float32 \[1,3,128,128\]/);
     assert.match(await caughtError('infer', { payload: ORANGE }), /Expected a tensor \{data, dims, type\} .* received Buffer/);

@@ -109,14 +109,16 @@ describe('preprocess order', function () {
 
   it('emits in arrival order although small images decode faster than large ones', async () => {
     await load([
-      { id: 'pre', type: 'edge-ai-preprocess', settings: 'manual', width: 96, height: 96, resize: 'letterbox', wires: [['out']] },
+      { id: 'pre', type: 'edge-ai-preprocess', settings: 'manual', width: 96, height: 96, resizeMode: 'crop', wires: [['out']] },
       { id: 'out', type: 'helper' },
     ]);
     const big = fs.readFileSync(path.join(images, 'kite_and_cold.jpg'));
     const small = fs.readFileSync(path.join(images, 'orange.jpg'));
     const got = collect('out', 12);
     for (let i = 0; i < 12; i++) helper.getNode('pre').receive({ n: i, payload: i % 3 === 0 ? big : small });
-    assert.deepEqual((await got).map((m) => m.n), [...Array(12).keys()]);
+    const msgs = await got;
+    assert.deepEqual(msgs.map((m) => m.n), [...Array(12).keys()]);
+    assert.ok(msgs.every((m) => m.transform.mode === 'crop'), 'the manual resize mode applies');
   });
 });
 
