@@ -3,7 +3,8 @@
 // example flows deployed as the demo. The user dir lives in .node-red/ (git-ignored).
 //   --reset-demo    overwrite .node-red/flows.json with the demo flows again
 // Environment: PORT (default 1880), EDGE_AI_USER_DIR (default ./.node-red),
-// EDGE_AI_MODELS / EDGE_AI_MEDIA (default: ../shared/assets/{models,media} when present).
+// EDGE_AI_MODELS / EDGE_AI_MEDIA (default: ../shared/assets/{models,media} when present;
+// without them the demo keeps only what runs on catalogue models).
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -39,24 +40,39 @@ ${extra}};
   fs.writeFileSync(path.join(userDir, 'settings.js'), settings);
 }
 
-/** Each example becomes a tab of the demo. */
-function demoFlows() {
+/** Optional settings that may simply be cleared when they name a folder that is not there. */
+const OPTIONAL_PATHS = new Set(['background']);
+
+/**
+ * Each example becomes a tab of the demo. On a machine without the test assets, optional
+ * fields that point into them are cleared and examples that cannot run without them are left out.
+ */
+function demoFlows(env) {
   const examples = path.join(root, 'examples');
+  const unset = (text) => [...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).filter((name) => !env[name]);
   const flows = [];
   for (const file of fs.readdirSync(examples).filter((f) => f.endsWith('.json')).sort()) {
+    const nodes = JSON.parse(fs.readFileSync(path.join(examples, file), 'utf8')).map((node) => {
+      const copy = { ...node };
+      for (const key of OPTIONAL_PATHS) if (typeof copy[key] === 'string' && unset(copy[key]).length) copy[key] = '';
+      return copy;
+    });
+    const missing = nodes.filter((n) => n.type !== 'comment').flatMap((n) => unset(JSON.stringify(n)));
+    if (missing.length) {
+      console.warn(`[edge-ai] demo: left out "${file}": it needs ${[...new Set(missing)].join(', ')}`);
+      continue;
+    }
     const tab = `demo-tab-${flows.length}`;
     flows.push({ id: tab, type: 'tab', label: path.basename(file, '.json').replace(/^\d+\s*/, ''), disabled: false, info: '' });
-    for (const node of JSON.parse(fs.readFileSync(path.join(examples, file), 'utf8'))) {
-      flows.push(node.type === 'edge-ai-model' ? node : { ...node, z: tab });
-    }
+    for (const node of nodes) flows.push(node.type === 'edge-ai-model' ? node : { ...node, z: tab });
   }
   return flows;
 }
 
-function writeDemo(userDir, reset) {
+function writeDemo(userDir, reset, env) {
   const flowFile = path.join(userDir, 'flows.json');
   if (fs.existsSync(flowFile) && !reset) return;
-  fs.writeFileSync(flowFile, JSON.stringify(demoFlows(), null, 2));
+  fs.writeFileSync(flowFile, JSON.stringify(demoFlows(env), null, 2));
 }
 
 function assetEnv() {
@@ -65,7 +81,7 @@ function assetEnv() {
     env.EDGE_AI_MODELS ??= path.join(assets, 'models');
     env.EDGE_AI_MEDIA ??= path.join(assets, 'media');
   } else if (!env.EDGE_AI_MODELS) {
-    console.warn(`[edge-ai] ${assets} not found: set EDGE_AI_MODELS and EDGE_AI_MEDIA for the demo flows`);
+    console.warn(`[edge-ai] ${assets} not found: the demo uses catalogue models only (set EDGE_AI_MODELS and EDGE_AI_MEDIA for all of it)`);
   }
   return env;
 }
@@ -75,9 +91,10 @@ function startNodeRed({ userDir, port, settings = '', resetDemo = false, stdio =
   fs.mkdirSync(userDir, { recursive: true });
   linkPackage(userDir);
   writeSettings(userDir, port, settings);
-  writeDemo(userDir, resetDemo);
+  const env = assetEnv();
+  writeDemo(userDir, resetDemo, env);
   const redMain = require.resolve('node-red/red.js');
-  return spawn(process.execPath, [redMain, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { stdio, env: assetEnv() });
+  return spawn(process.execPath, [redMain, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { stdio, env });
 }
 
 module.exports = { startNodeRed };

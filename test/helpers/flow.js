@@ -7,6 +7,11 @@ const { dist, models, assets } = require('./paths');
 helper.init(require.resolve('node-red'));
 
 process.env.EDGE_AI_MODELS = models;
+// Catalogue models of the examples are fetched once per test run into a temporary cache.
+const os = require('node:os');
+const fs = require('node:fs');
+process.env.EDGE_AI_MODEL_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-test-cache-'));
+process.on('exit', () => fs.rmSync(process.env.EDGE_AI_MODEL_CACHE, { recursive: true, force: true }));
 process.env.EDGE_AI_MEDIA = path.join(assets, 'media');
 
 const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));

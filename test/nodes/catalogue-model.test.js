@@ -9,12 +9,14 @@ const { images } = require('../helpers/paths');
 describe('model node with a catalogue model', function () {
   this.timeout(180000);
   let cache;
+  let previousCache;
   before(() => {
     cache = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-model-cache-'));
+    previousCache = process.env.EDGE_AI_MODEL_CACHE;
     process.env.EDGE_AI_MODEL_CACHE = cache;
   });
   after(() => {
-    delete process.env.EDGE_AI_MODEL_CACHE;
+    process.env.EDGE_AI_MODEL_CACHE = previousCache;
     fs.rmSync(cache, { recursive: true, force: true });
   });
   afterEach(() => helper.unload());

@@ -73,6 +73,6 @@ describe('npm start: a real Node-RED server with the demo flows', function () {
     assert.ok(texts.length > 0);
     for (const text of texts) assert.doesNotMatch(text, /^edge-ai-\w+\./, `untranslated status "${text}"`);
     assert.doesNotMatch(output(), /\[error\]/, 'no errors in the Node-RED log');
-    assert.match(output(), /\[edge-ai-model:YOLOv8n \(AGPL\)\] .*yolov8n_640_agpl\.onnx .*inputs images float32\[1,3,640,640\]/);
+    assert.match(output(), /\[edge-ai-model:YOLOv8n \(AGPL\)\] loaded yolov8n\.onnx sha256 505648ada344; inputs images float32\[1,3,640,640\]/, "the catalogue model was fetched and loaded");
   });
 });
