@@ -33,14 +33,16 @@
         function t(key, opts) { return RED._(ns + key, opts); }
 
         // The value a property has right now: the open edit dialog's input while
-        // this node is being edited, otherwise the saved property.
+        // this node is being edited, otherwise the saved property, or its default when the node
+        // was saved before the property existed (the runtime then uses the default too).
         function current(node, prop) {
             var input = $("#" + prefix + prop);
             var stack = RED.editor.getEditStack ? RED.editor.getEditStack() : null;
             if (input.length && (!stack || stack.indexOf(node) !== -1)) {
                 return input.is(":checkbox") ? input.prop("checked") : input.val();
             }
-            return node[prop];
+            var defaults = node._def && node._def.defaults;
+            return node[prop] === undefined && defaults && defaults[prop] ? defaults[prop].value : node[prop];
         }
         // Fails with `validation.<key>` when test(number) fails.
         function check(key, test) {
