@@ -1,0 +1,270 @@
+// A streaming parser for MJPEG over HTTP (multipart/x-mixed-replace), in the manner of busboy:
+// fed chunks of any size, it emits whole JPEG frames, never holds more than the frame limit,
+// and finds its way back after garbage, a lost boundary or a lying Content-Length.
+
+export interface MjpegLimits {
+  /** Largest frame kept; a bigger part is dropped (and its bytes skipped, not stored). */
+  maxFrameBytes: number;
+  /** Largest part header block. */
+  maxHeaderBytes: number;
+}
+
+export const DEFAULT_MJPEG_LIMITS: MjpegLimits = { maxFrameBytes: 16 * 1024 * 1024, maxHeaderBytes: 8 * 1024 };
+
+export type DropReason = 'tooLarge' | 'notJpeg' | 'badHeaders';
+
+export interface MjpegEvents {
+  frame(jpeg: Buffer): void;
+  /** A part that was not delivered, and why. */
+  drop?(reason: DropReason, bytes: number): void;
+}
+
+/** Longest boundary RFC 2046 allows, plus the leading dashes. */
+const MAX_BOUNDARY = 72;
+const HEADER_END = Buffer.from('\r\n\r\n');
+const HEADER_END_LF = Buffer.from('\n\n');
+
+/** The boundary parameter of a Content-Type header, or undefined. */
+export function boundaryFromContentType(contentType: string | undefined): string | undefined {
+  const match = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
+  return match ? match[1] ?? match[2] : undefined;
+}
+
+type State = 'seek' | 'headers' | 'body' | 'skip';
+
+export class MjpegParser {
+  readonly #events: MjpegEvents;
+  readonly #limits: MjpegLimits;
+  /** The delimiter line as it appears in the body ("--" + boundary), once known. */
+  #delimiter: Buffer | undefined;
+  #state: State = 'seek';
+  #buffer: Buffer = Buffer.alloc(0);
+  #parts: Buffer[] = [];
+  #partBytes = 0;
+  /** Content-Length of the current part, or undefined to read up to the next delimiter. */
+  #length: number | undefined;
+  #frames = 0;
+  #dropped = 0;
+  #skippedBytes = 0;
+
+  constructor(events: MjpegEvents, options: { boundary?: string; limits?: Partial<MjpegLimits> } = {}) {
+    this.#events = events;
+    this.#limits = { ...DEFAULT_MJPEG_LIMITS, ...options.limits };
+    if (options.boundary) this.#delimiter = delimiterFor(options.boundary);
+  }
+
+  get frames(): number {
+    return this.#frames;
+  }
+
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Bytes that belonged to no frame (garbage, preambles, dropped parts). */
+  get skippedBytes(): number {
+    return this.#skippedBytes;
+  }
+
+  /** The boundary in use, given or sniffed. */
+  get boundary(): string | undefined {
+    return this.#delimiter?.toString('latin1').slice(2);
+  }
+
+  push(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    let progressed = true;
+    while (progressed && this.#buffer.length) progressed = this.#step();
+  }
+
+  /**
+   * The stream ended. Returns an error message when it ended inside a frame
+   * (`Unexpected end of stream`); the partial frame is dropped.
+   */
+  end(): string | undefined {
+    let message: string | undefined;
+    if (this.#state === 'body') {
+      // Without Content-Length the last part ends with the stream: deliver it if it is whole.
+      let rest = this.#buffer;
+      while (rest.length && (rest[rest.length - 1] === 0x0a || rest[rest.length - 1] === 0x0d)) rest = rest.subarray(0, rest.length - 1);
+      const whole = this.#length === undefined && rest.length >= 2 && rest[rest.length - 2] === 0xff && rest[rest.length - 1] === 0xd9;
+      this.#collect(rest);
+      if (whole) this.#finishPart();
+      else if (this.#partBytes > 0) {
+        this.#drop('notJpeg', this.#partBytes);
+        message = 'Unexpected end of stream';
+      }
+    }
+    this.#reset('seek');
+    this.#buffer = Buffer.alloc(0);
+    return message;
+  }
+
+  #step(): boolean {
+    switch (this.#state) {
+      case 'seek': return this.#seek();
+      case 'headers': return this.#headers();
+      case 'body': return this.#length === undefined ? this.#bodyToDelimiter() : this.#bodyByLength();
+      default: return this.#skip();
+    }
+  }
+
+  /** Find the next delimiter line; everything before it is skipped. */
+  #seek(): boolean {
+    if (!this.#delimiter) return this.#sniff();
+    const at = this.#buffer.indexOf(this.#delimiter);
+    if (at < 0) {
+      this.#keepTail(this.#delimiter.length - 1);
+      return false;
+    }
+    const lineEnd = this.#buffer.indexOf(0x0a, at + this.#delimiter.length);
+    if (lineEnd < 0) {
+      if (this.#buffer.length - at > MAX_BOUNDARY + 4) this.#discard(at + 1);
+      else this.#discard(at);
+      return false;
+    }
+    this.#discard(lineEnd + 1);
+    this.#state = 'headers';
+    return true;
+  }
+
+  /** No boundary given: take the first "--token" line that is followed by part headers. */
+  #sniff(): boolean {
+    const text = this.#buffer.toString('latin1', 0, Math.min(this.#buffer.length, this.#limits.maxHeaderBytes + MAX_BOUNDARY * 2));
+    const match = /(?:^|\n)(--[!-~]{1,70})\r?\n(?:[\w-]+:[^\n]*\n)*?content-(?:type|length):/i.exec(text);
+    if (match) {
+      this.#delimiter = Buffer.from(match[1].replace(/\r$/, ''), 'latin1');
+      return true;
+    }
+    if (this.#buffer.length > this.#limits.maxHeaderBytes + MAX_BOUNDARY * 2) this.#keepTail(this.#limits.maxHeaderBytes);
+    return false;
+  }
+
+  #headers(): boolean {
+    let end = this.#buffer.indexOf(HEADER_END);
+    let endLength = HEADER_END.length;
+    const lfEnd = this.#buffer.indexOf(HEADER_END_LF);
+    if (lfEnd >= 0 && (end < 0 || lfEnd < end)) {
+      end = lfEnd;
+      endLength = HEADER_END_LF.length;
+    }
+    if ((end < 0 && this.#buffer.length > this.#limits.maxHeaderBytes) || end > this.#limits.maxHeaderBytes) {
+      // Headers that never end: give the part up and look for the next delimiter.
+      this.#drop('badHeaders', Math.min(this.#buffer.length, this.#limits.maxHeaderBytes));
+      this.#reset('skip');
+      return true;
+    }
+    if (end < 0) return false;
+    const headers = this.#buffer.toString('latin1', 0, end);
+    this.#discard(end + endLength);
+    const lengthMatch = /(?:^|\n)content-length:\s*(\d+)/i.exec(headers);
+    const length = lengthMatch ? Number(lengthMatch[1]) : undefined;
+    if (length !== undefined && length > this.#limits.maxFrameBytes) {
+      // An absurd length is not trusted: skip to the next delimiter instead of counting bytes.
+      this.#drop('tooLarge', length);
+      this.#reset('skip');
+      return true;
+    }
+    this.#reset('body');
+    this.#length = length;
+    return true;
+  }
+
+  #bodyByLength(): boolean {
+    const wanted = (this.#length ?? 0) - this.#partBytes;
+    const take = Math.min(wanted, this.#buffer.length);
+    this.#collect(this.#buffer.subarray(0, take));
+    this.#buffer = this.#buffer.subarray(take);
+    if (this.#partBytes < (this.#length ?? 0)) return false;
+    this.#finishPart();
+    return true;
+  }
+
+  #bodyToDelimiter(): boolean {
+    const delimiter = this.#delimiter as Buffer;
+    const at = this.#buffer.indexOf(delimiter);
+    if (at < 0) {
+      // Keep enough to recognise a delimiter split across chunks; the rest is frame data.
+      const keep = Math.min(this.#buffer.length, delimiter.length + 1);
+      this.#collect(this.#buffer.subarray(0, this.#buffer.length - keep));
+      this.#buffer = this.#buffer.subarray(this.#buffer.length - keep);
+      if (this.#partBytes > this.#limits.maxFrameBytes) {
+        this.#drop('tooLarge', this.#partBytes);
+        this.#reset('skip');
+        return true;
+      }
+      return false;
+    }
+    let end = at;
+    // The CRLF before the delimiter belongs to the boundary, not to the frame.
+    if (end > 0 && this.#buffer[end - 1] === 0x0a) end--;
+    if (end > 0 && this.#buffer[end - 1] === 0x0d) end--;
+    this.#collect(this.#buffer.subarray(0, end));
+    this.#buffer = this.#buffer.subarray(at);
+    this.#finishPart();
+    return true;
+  }
+
+  /** Drop everything up to the next delimiter without storing it. */
+  #skip(): boolean {
+    const delimiter = this.#delimiter as Buffer;
+    const at = this.#buffer.indexOf(delimiter);
+    if (at < 0) {
+      this.#keepTail(delimiter.length - 1);
+      return false;
+    }
+    this.#discard(at);
+    this.#state = 'seek';
+    return true;
+  }
+
+  #collect(data: Buffer): void {
+    if (!data.length) return;
+    // Copy: the chunk's memory belongs to the caller's stream.
+    if (this.#partBytes + data.length <= this.#limits.maxFrameBytes) this.#parts.push(Buffer.from(data));
+    this.#partBytes += data.length;
+  }
+
+  #finishPart(): void {
+    const size = this.#partBytes;
+    if (size > this.#limits.maxFrameBytes) {
+      this.#drop('tooLarge', size);
+    } else {
+      const frame = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, size);
+      if (frame.length >= 4 && frame[0] === 0xff && frame[1] === 0xd8) {
+        this.#frames++;
+        this.#events.frame(frame);
+      } else {
+        this.#drop('notJpeg', size);
+      }
+    }
+    this.#reset('seek');
+  }
+
+  #drop(reason: DropReason, bytes: number): void {
+    this.#dropped++;
+    this.#skippedBytes += bytes;
+    this.#events.drop?.(reason, bytes);
+  }
+
+  #reset(state: State): void {
+    this.#state = state;
+    this.#parts = [];
+    this.#partBytes = 0;
+    this.#length = undefined;
+  }
+
+  #discard(count: number): void {
+    this.#skippedBytes += count;
+    this.#buffer = this.#buffer.subarray(count);
+  }
+
+  #keepTail(bytes: number): void {
+    if (this.#buffer.length > bytes) this.#discard(this.#buffer.length - bytes);
+  }
+}
+
+function delimiterFor(boundary: string): Buffer {
+  // Some cameras announce "boundary=--frame" and write "--frame": use it as written then.
+  return Buffer.from(boundary.startsWith('--') ? boundary : `--${boundary}`, 'latin1');
+}
