@@ -26,10 +26,18 @@ describe('model doctor on the real models', () => {
     'detection/yolov8n_640_agpl.onnx': { layout: 'ultralytics-v8', task: 'detection', classes: 80, yolo: 'v8', resize: 'letterbox', align: 'center', channels: 'rgb', normalize: 'unit', size: [640, 640], labels: 80 },
     'detection/yolox_nano_416.onnx': { layout: 'yolox', task: 'raw', classes: 80, resize: 'letterbox', align: 'topleft', channels: 'bgr', normalize: 'raw', size: [416, 416] },
     'detection/yolox_nano_416_int8_qdq.onnx': { layout: 'yolox', task: 'raw', classes: 80, resize: 'letterbox', align: 'topleft', channels: 'bgr', normalize: 'raw', size: [416, 416] },
+    'classification/mobilenet_v1_025_128_fp32.onnx': { layout: 'classification', task: 'classification', classes: 1001, resize: 'crop', normalize: 'custom', mean: 128, std: 128, size: [128, 128] },
     'face/ultraface-version-RFB-320.onnx': { layout: 'boxes-scores', task: 'raw', resize: 'stretch', normalize: 'custom', mean: 127, std: 128, size: [320, 240] },
+    'face/ultraface-version-RFB-320_int8_qdq.onnx': { layout: 'boxes-scores', task: 'raw', resize: 'stretch', normalize: 'custom', mean: 127, std: 128, size: [320, 240] },
+    'face/ultraface-version-RFB-320_int8_qop.onnx': { layout: 'boxes-scores', task: 'raw', resize: 'stretch', normalize: 'custom', mean: 127, std: 128, size: [320, 240] },
     'face/yunet_n_320_320.onnx': { layout: 'yunet', task: 'raw', resize: 'stretch', size: [320, 320] },
     'face/face_detection_front_128x128_barracuda.onnx': { layout: 'blazeface', task: 'raw', resize: 'stretch', normalize: 'signed', layoutIn: 'nhwc', size: [128, 128] },
   };
+  it('covers every ONNX model in the shared assets', () => {
+    const all = fs.readdirSync(models, { recursive: true }).map(String).filter((f) => f.endsWith('.onnx')).sort();
+    assert.deepEqual(Object.keys(expected).sort(), all);
+  });
+
   for (const [file, want] of Object.entries(expected)) {
     it(`recognises ${path.basename(file)}`, () => {
       const r = examine(file);
