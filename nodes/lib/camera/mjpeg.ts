@@ -66,6 +66,11 @@ export class MjpegParser {
     return this.#skippedBytes;
   }
 
+  /** Bytes held right now (unparsed input plus the frame being collected). */
+  get bufferedBytes(): number {
+    return this.#buffer.length + this.#parts.reduce((sum, p) => sum + p.length, 0);
+  }
+
   /** The boundary in use, given or sniffed. */
   get boundary(): string | undefined {
     return this.#delimiter?.toString('latin1').slice(2);
