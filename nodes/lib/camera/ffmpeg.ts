@@ -1,0 +1,74 @@
+// ffmpeg command lines for the camera sources. Arguments are always an array (never a shell
+// string), and network inputs get I/O timeouts so a dead peer cannot hang a read forever.
+import type { ProcessSpec } from './supervisor';
+
+export type FfmpegInput =
+  | { kind: 'url'; url: string }
+  | { kind: 'file'; path: string; loop: boolean }
+  | { kind: 'v4l2'; device: string; width?: number; height?: number; fps?: number; inputFormat?: string }
+  | { kind: 'lavfi'; graph: string };
+
+export interface FfmpegOutput {
+  /** JPEG frames (default) or raw RGB frames of width*height*3 bytes. */
+  format: 'jpeg' | 'rgb';
+  /** Scale to this size (needed for rgb, so frames have a known length). */
+  width?: number;
+  height?: number;
+  /** Cap the frame rate. */
+  fps?: number;
+  /** JPEG quality 1..100 (mapped to ffmpeg's -q:v 31..2). */
+  quality?: number;
+}
+
+/** Microseconds, as ffmpeg's network timeouts want them. */
+const IO_TIMEOUT_US = '5000000';
+
+function inputArgs(input: FfmpegInput): string[] {
+  switch (input.kind) {
+    case 'url': {
+      const scheme = /^(\w+):/.exec(input.url)?.[1]?.toLowerCase();
+      if (scheme === 'rtsp' || scheme === 'rtsps') return ['-rtsp_transport', 'tcp', '-timeout', IO_TIMEOUT_US, '-i', input.url];
+      return ['-rw_timeout', IO_TIMEOUT_US, '-i', input.url];
+    }
+    case 'file':
+      // -re: play at the file's own pace, like a camera would deliver it.
+      return ['-re', ...(input.loop ? ['-stream_loop', '-1'] : []), '-i', input.path];
+    case 'v4l2':
+      return [
+        '-f', 'v4l2',
+        ...(input.inputFormat ? ['-input_format', input.inputFormat] : []),
+        ...(input.width && input.height ? ['-video_size', `${input.width}x${input.height}`] : []),
+        ...(input.fps ? ['-framerate', String(input.fps)] : []),
+        '-i', input.device,
+      ];
+    default:
+      return ['-re', '-f', 'lavfi', '-i', input.graph];
+  }
+}
+
+export function ffmpegSpec(input: FfmpegInput, output: FfmpegOutput, ffmpeg = 'ffmpeg'): ProcessSpec {
+  const filters = [
+    ...(output.fps ? [`fps=${output.fps}`] : []),
+    ...(output.width && output.height ? [`scale=${output.width}:${output.height}`] : []),
+  ];
+  const quality = Math.round(31 - ((Math.min(100, Math.max(1, output.quality ?? 80)) - 1) / 99) * 29);
+  const encode = output.format === 'rgb'
+    ? ['-f', 'rawvideo', '-pix_fmt', 'rgb24']
+    : ['-f', 'image2pipe', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-q:v', String(quality)];
+  return {
+    command: ffmpeg,
+    args: [
+      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      ...inputArgs(input),
+      '-an', '-sn', '-dn',
+      ...(filters.length ? ['-vf', filters.join(',')] : []),
+      ...encode,
+      'pipe:1',
+    ],
+  };
+}
+
+/** A URL with its password (and user) hidden, for anything a person might read. */
+export function redactUrl(text: string): string {
+  return text.replace(/(\b[a-z][\w+.-]*:\/\/)([^/@\s]+)@/gi, '$1***@');
+}

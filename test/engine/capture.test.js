@@ -1,0 +1,140 @@
+'use strict';
+// Capture through real ffmpeg processes, supervised.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const sharp = require('sharp');
+const { assets, lib } = require('../helpers/paths');
+const { JpegStreamSplitter } = lib('camera/jpeg-stream');
+const { CaptureSupervisor } = lib('camera/supervisor');
+const { ffmpegSpec, redactUrl } = lib('camera/ffmpeg');
+
+const video = (name) => path.join(assets, 'media', 'video', name);
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+async function until(predicate, what, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+/** A supervised ffmpeg whose frames are counted; returns handles for the test. */
+function capture(input, output, options) {
+  const frames = [];
+  const states = [];
+  const pids = [];
+  let supervisor;
+  const splitter = new JpegStreamSplitter({ frame: (jpeg) => { frames.push(jpeg); supervisor.frameSeen(); } });
+  supervisor = new CaptureSupervisor(() => ffmpegSpec(input, output), {
+    data: (chunk) => splitter.push(chunk),
+    state: (s) => {
+      states.push(s);
+      if (s.state === 'connecting') setImmediate(() => pids.push(supervisor.pid));
+    },
+  }, options);
+  return { supervisor, frames, states, pids };
+}
+
+describe('JPEG stream splitter', () => {
+  it('splits the sample MJPEG stream into whole frames, whatever the chunking', async () => {
+    const stream = fs.readFileSync(video('vtest_10s_5fps.mjpeg'));
+    const split = (chunkSize) => {
+      const frames = [];
+      const splitter = new JpegStreamSplitter({ frame: (f) => frames.push(f) });
+      for (let at = 0; at < stream.length; at += chunkSize) splitter.push(stream.subarray(at, at + chunkSize));
+      return frames;
+    };
+    const whole = split(stream.length);
+    assert.equal(whole.length, 50, '10 s at 5 fps');
+    for (const size of [1000, 4093, 65536]) {
+      assert.deepEqual(split(size).map((f) => f.length), whole.map((f) => f.length), `chunks of ${size}`);
+    }
+    const byteByByte = [];
+    const splitter = new JpegStreamSplitter({ frame: (f) => byteByByte.push(f) });
+    const firstTwo = whole[0].length + whole[1].length;
+    for (let at = 0; at < firstTwo; at++) splitter.push(stream.subarray(at, at + 1));
+    assert.deepEqual(byteByByte.map((f) => f.toString('hex')), whole.slice(0, 2).map((f) => f.toString('hex')));
+    for (const frame of [whole[0], whole[49]]) {
+      const meta = await sharp(frame).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 640, 480]);
+    }
+    assert.equal(Buffer.concat(whole).length, stream.length, 'every byte belongs to a frame');
+  });
+
+  it('skips garbage and resynchronises at the next frame', () => {
+    const stream = fs.readFileSync(video('vtest_10s_5fps.mjpeg'));
+    const frames = [];
+    const drops = [];
+    const splitter = new JpegStreamSplitter({ frame: (f) => frames.push(f), drop: (r) => drops.push(r) }, 300000);
+    const first = stream.indexOf(Buffer.from([0xff, 0xd8]), 2);
+    splitter.push(Buffer.from('garbage before'));
+    splitter.push(stream.subarray(0, 5000)); // a frame cut short...
+    splitter.push(stream.subarray(first)); // ...then whole frames
+    assert.ok(frames.length >= 48, `${frames.length} frames`);
+    assert.ok(drops.includes('garbage'));
+  });
+});
+
+describe('supervised ffmpeg capture', function () {
+  this.timeout(60000);
+  before(() => {
+    try {
+      require('node:child_process').execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('ffmpeg not found: these tests need the Debian package ffmpeg (apt-get install ffmpeg; .ci/run installs it)');
+    }
+  });
+
+  it('delivers frames of the right size from a synthetic camera and from a video file', async () => {
+    const synthetic = capture({ kind: 'lavfi', graph: 'testsrc=size=320x240:rate=10' }, { format: 'jpeg' });
+    const file = capture({ kind: 'file', path: video('vtest_10s_640x480_h264.mp4'), loop: true }, { format: 'jpeg', fps: 5 });
+    try {
+      synthetic.supervisor.start();
+      file.supervisor.start();
+      await until(() => synthetic.frames.length >= 5 && file.frames.length >= 3, 'frames', 20000);
+      assert.deepEqual(synthetic.states[0], { state: 'connecting' });
+      assert.ok(synthetic.states.some((s) => s.state === 'streaming'));
+      const [a, b] = await Promise.all([synthetic.frames[4], file.frames[2]].map((f) => sharp(f).metadata()));
+      assert.deepEqual([a.width, a.height, b.width, b.height], [320, 240, 640, 480]);
+    } finally {
+      await Promise.all([synthetic.supervisor.close(), file.supervisor.close()]);
+    }
+    for (const c of [synthetic, file]) assert.ok(c.pids.every((pid) => !alive(pid)), 'no ffmpeg left after close');
+  });
+
+  it('restarts after the source is killed, and after it stalls, one child at a time', async () => {
+    const options = { stallTimeoutMs: 1500, initialBackoffMs: 200, maxBackoffMs: 1000, killAfterMs: 500 };
+    const cam = capture({ kind: 'lavfi', graph: 'testsrc=size=160x120:rate=15' }, { format: 'jpeg' }, options);
+    try {
+      cam.supervisor.start();
+      for (let round = 0; round < 3; round++) {
+        await until(() => cam.frames.length > 3 * (round + 1), `frames before kill ${round}`, 15000);
+        const pid = cam.supervisor.pid;
+        process.kill(pid, round === 2 ? 'SIGSTOP' : 'SIGKILL'); // the last round: a stall, not an exit
+        const killedAt = Date.now();
+        const count = cam.frames.length;
+        await until(() => cam.supervisor.pid && cam.supervisor.pid !== pid && cam.frames.length > count, `frames after kill ${round}`, 15000);
+        const resumedIn = Date.now() - killedAt;
+        const limit = (round === 2 ? options.stallTimeoutMs : 0) + options.maxBackoffMs * 1.2 + 2000;
+        assert.ok(resumedIn < limit, `resumed in ${resumedIn} ms (limit ${limit})`);
+        assert.equal(alive(pid), false, 'the old child is gone before the next runs');
+      }
+      assert.ok(cam.states.some((s) => s.state === 'reconnecting' && /no frame for/.test(s.reason)), 'the stall was seen by frame age');
+    } finally {
+      await cam.supervisor.close();
+    }
+    assert.equal(cam.supervisor.pid, undefined);
+    const startsAtClose = cam.supervisor.starts;
+    await delay(1500);
+    assert.equal(cam.supervisor.starts, startsAtClose, 'no restart after close');
+    assert.ok(cam.pids.every((pid) => !alive(pid)));
+  });
+
+  it('hides passwords in URLs', () => {
+    assert.equal(redactUrl('failed rtsp://admin:s3cret@10.0.0.2/stream and http://u:p@h/x'), 'failed rtsp://***@10.0.0.2/stream and http://***@h/x');
+    assert.ok(!ffmpegSpec({ kind: 'url', url: 'rtsp://a:b@h/s' }, { format: 'jpeg' }).args.join(' ').includes(' -rw_timeout'), 'RTSP uses its own timeout');
+  });
+});
