@@ -6,7 +6,7 @@ const path = require('node:path');
 const sharp = require('sharp');
 const { assets, lib } = require('../helpers/paths');
 const { JpegStreamSplitter } = lib('camera/jpeg-stream');
-const { CaptureSupervisor } = lib('camera/supervisor');
+const { CaptureSupervisor, ProcessConnection } = lib('camera/supervisor');
 const { ffmpegSpec, redactUrl } = lib('camera/ffmpeg');
 
 const video = (name) => path.join(assets, 'media', 'video', name);
@@ -28,11 +28,11 @@ function capture(input, output, options) {
   const pids = [];
   let supervisor;
   const splitter = new JpegStreamSplitter({ frame: (jpeg) => { frames.push(jpeg); supervisor.frameSeen(); } });
-  supervisor = new CaptureSupervisor(() => ffmpegSpec(input, output), {
+  supervisor = new CaptureSupervisor(() => new ProcessConnection(ffmpegSpec(input, output), options?.killAfterMs), {
     data: (chunk) => splitter.push(chunk),
     state: (s) => {
       states.push(s);
-      if (s.state === 'connecting') setImmediate(() => pids.push(supervisor.pid));
+      if (s.state === 'connecting') setImmediate(() => pids.push(supervisor.connection.pid));
     },
   }, options);
   return { supervisor, frames, states, pids };
@@ -112,11 +112,11 @@ describe('supervised ffmpeg capture', function () {
       cam.supervisor.start();
       for (let round = 0; round < 3; round++) {
         await until(() => cam.frames.length > 3 * (round + 1), `frames before kill ${round}`, 15000);
-        const pid = cam.supervisor.pid;
+        const pid = cam.supervisor.connection.pid;
         process.kill(pid, round === 2 ? 'SIGSTOP' : 'SIGKILL'); // the last round: a stall, not an exit
         const killedAt = Date.now();
         const count = cam.frames.length;
-        await until(() => cam.supervisor.pid && cam.supervisor.pid !== pid && cam.frames.length > count, `frames after kill ${round}`, 15000);
+        await until(() => cam.supervisor.connection?.pid && cam.supervisor.connection.pid !== pid && cam.frames.length > count, `frames after kill ${round}`, 15000);
         const resumedIn = Date.now() - killedAt;
         const limit = (round === 2 ? options.stallTimeoutMs : 0) + options.maxBackoffMs * 1.2 + 2000;
         assert.ok(resumedIn < limit, `resumed in ${resumedIn} ms (limit ${limit})`);
@@ -126,7 +126,7 @@ describe('supervised ffmpeg capture', function () {
     } finally {
       await cam.supervisor.close();
     }
-    assert.equal(cam.supervisor.pid, undefined);
+    assert.equal(cam.supervisor.connection, undefined);
     const startsAtClose = cam.supervisor.starts;
     await delay(1500);
     assert.equal(cam.supervisor.starts, startsAtClose, 'no restart after close');

@@ -1,13 +1,80 @@
-// Runs a capture process (ffmpeg, rpicam-vid) and keeps it alive by the age of its last
-// frame, not by its exit code: a stalled RTSP client can sit for many seconds and then exit 0.
-// Restarts back off exponentially with jitter, capped, and the back-off resets once the
-// stream has been healthy for a while. The child runs in its own process group so the whole
-// group is stopped (SIGTERM, then SIGKILL), and there is never more than one child at a time.
+// Keeps a capture connection (an ffmpeg or rpicam-vid process, an HTTP stream) alive by the
+// age of its last frame, not by how it ended: a stalled RTSP client can sit for many seconds
+// and then exit 0. Restarts back off exponentially with jitter, capped, and the back-off
+// resets once the stream has been healthy for a while. There is never more than one
+// connection at a time: the next opens only after the last one is fully closed.
 import { spawn, type ChildProcess } from 'node:child_process';
+
+/** One attempt at capturing: opened once, closed once. */
+export interface Connection {
+  /** Start; bytes go to onData, and onEnd is called once if it ends by itself. */
+  open(onData: (chunk: Buffer) => void, onEnd: (reason: string) => void): void;
+  /** Stop it; resolves once it is fully gone (process exited, socket closed). */
+  close(): Promise<void>;
+  /** Process id, for process connections. */
+  readonly pid?: number;
+}
 
 export interface ProcessSpec {
   command: string;
   args: string[];
+}
+
+/** Lines of a child's stderr kept for error messages. */
+const STDERR_LINES = 5;
+
+/**
+ * A capture process in its own process group (so helpers it starts die with it), stopped with
+ * SIGTERM to the group and SIGKILL after a grace time.
+ */
+export class ProcessConnection implements Connection {
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #stderr: string[] = [];
+
+  constructor(readonly spec: ProcessSpec, readonly killAfterMs = 2000) {}
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** The last lines the process wrote to stderr. */
+  get stderr(): string[] {
+    return [...this.#stderr];
+  }
+
+  open(onData: (chunk: Buffer) => void, onEnd: (reason: string) => void): void {
+    const child = spawn(this.spec.command, this.spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once('close', () => resolve()));
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderr.push(...chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+      this.#stderr = this.#stderr.slice(-STDERR_LINES);
+    });
+    child.once('error', (err) => onEnd(err.message));
+    child.once('close', (code, signal) => onEnd(signal ? `stopped by ${signal}` : `exit code ${code}`));
+  }
+
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null && child.pid) {
+      const group = -child.pid;
+      const signal = (name: NodeJS.Signals): void => {
+        try {
+          process.kill(group, name);
+        } catch {
+          // Already gone.
+        }
+      };
+      signal('SIGTERM');
+      const killer = setTimeout(() => signal('SIGKILL'), this.killAfterMs);
+      await this.#exited;
+      clearTimeout(killer);
+    } else {
+      await this.#exited;
+    }
+  }
 }
 
 export interface SupervisorOptions {
@@ -19,13 +86,11 @@ export interface SupervisorOptions {
   jitter: number;
   /** Streaming this long resets the back-off. */
   healthyAfterMs: number;
-  /** Grace between SIGTERM and SIGKILL. */
-  killAfterMs: number;
   random?: () => number;
 }
 
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
-  stallTimeoutMs: 10000, initialBackoffMs: 1000, maxBackoffMs: 30000, jitter: 0.2, healthyAfterMs: 30000, killAfterMs: 2000,
+  stallTimeoutMs: 10000, initialBackoffMs: 1000, maxBackoffMs: 30000, jitter: 0.2, healthyAfterMs: 30000,
 };
 
 export type CaptureState =
@@ -35,22 +100,18 @@ export type CaptureState =
   | { state: 'closed' };
 
 export interface SupervisorEvents {
-  /** Raw stdout of the child; the caller splits it into frames and calls frameSeen(). */
+  /** Raw bytes of the connection; the caller splits them into frames and calls frameSeen(). */
   data(chunk: Buffer): void;
   state(state: CaptureState): void;
   /** Called before each start, so a parser can drop a half-read frame. */
   restart?(): void;
 }
 
-/** Lines of the child's stderr kept for error messages. */
-const STDERR_LINES = 5;
-
 export class CaptureSupervisor {
-  readonly #spec: () => ProcessSpec;
+  readonly #connect: () => Connection;
   readonly #events: SupervisorEvents;
   readonly #options: SupervisorOptions;
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> = Promise.resolve();
+  #connection: Connection | undefined;
   #attempt = 0;
   #lastFrameAt = 0;
   #streamingSince: number | undefined;
@@ -58,52 +119,34 @@ export class CaptureSupervisor {
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
   #restarting = false;
-  #stderr: string[] = [];
   #starts = 0;
 
-  constructor(spec: () => ProcessSpec, events: SupervisorEvents, options: Partial<SupervisorOptions> = {}) {
-    this.#spec = spec;
+  constructor(connect: () => Connection, events: SupervisorEvents, options: Partial<SupervisorOptions> = {}) {
+    this.#connect = connect;
     this.#events = events;
     this.#options = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
   }
 
-  /** Process id of the running child, if any. */
-  get pid(): number | undefined {
-    return this.#child?.pid;
+  /** The open connection, if any. */
+  get connection(): Connection | undefined {
+    return this.#connection;
   }
 
-  /** How many times a child was started. */
+  /** How many connections were opened. */
   get starts(): number {
     return this.#starts;
   }
 
-  /** The last lines the child wrote to stderr. */
-  get stderr(): string[] {
-    return [...this.#stderr];
-  }
-
   start(): void {
-    if (this.#closed || this.#child) return;
+    if (this.#closed || this.#connection) return;
     this.#events.restart?.();
-    const { command, args } = this.#spec();
+    const connection = this.#connect();
+    this.#connection = connection;
     this.#starts++;
     this.#lastFrameAt = Date.now();
     this.#streamingSince = undefined;
     this.#events.state({ state: 'connecting' });
-    // detached: a process group of its own, so a shell or helper it starts dies with it.
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#child = child;
-    this.#exited = new Promise((resolve) => child.once('close', () => resolve()));
-    child.stdout?.on('data', (chunk: Buffer) => this.#events.data(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.#stderr.push(...chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean));
-      this.#stderr = this.#stderr.slice(-STDERR_LINES);
-    });
-    child.once('error', (err) => this.#restart(err.message));
-    child.once('close', (code, signal) => {
-      if (this.#child === child) this.#child = undefined;
-      this.#restart(signal ? `stopped by ${signal}` : `exit code ${code}`);
-    });
+    connection.open((chunk) => this.#events.data(chunk), (reason) => this.#restart(reason));
     clearInterval(this.#watchdog);
     this.#watchdog = setInterval(() => this.#checkAge(), Math.max(50, this.#options.stallTimeoutMs / 4));
   }
@@ -120,7 +163,7 @@ export class CaptureSupervisor {
     }
   }
 
-  /** Stop for good: no restart after this. Resolves once the child has exited. */
+  /** Stop for good: no restart after this. Resolves once the connection is gone. */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
@@ -130,7 +173,7 @@ export class CaptureSupervisor {
   }
 
   #checkAge(): void {
-    if (this.#child && Date.now() - this.#lastFrameAt > this.#options.stallTimeoutMs) {
+    if (this.#connection && Date.now() - this.#lastFrameAt > this.#options.stallTimeoutMs) {
       this.#restart(`no frame for ${Math.round((Date.now() - this.#lastFrameAt) / 1000)} s`);
     }
   }
@@ -151,25 +194,9 @@ export class CaptureSupervisor {
     });
   }
 
-  /** SIGTERM to the whole group, SIGKILL after the grace time; resolves when it is gone. */
   async #stop(): Promise<void> {
-    const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null && child.pid) {
-      const group = -child.pid;
-      const signal = (name: NodeJS.Signals): void => {
-        try {
-          process.kill(group, name);
-        } catch {
-          // Already gone.
-        }
-      };
-      signal('SIGTERM');
-      const killer = setTimeout(() => signal('SIGKILL'), this.#options.killAfterMs);
-      await this.#exited;
-      clearTimeout(killer);
-    } else {
-      await this.#exited;
-    }
-    this.#child = undefined;
+    const connection = this.#connection;
+    await connection?.close();
+    if (this.#connection === connection) this.#connection = undefined;
   }
 }
