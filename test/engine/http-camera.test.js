@@ -101,4 +101,22 @@ describe('HTTP MJPEG camera', function () {
     }
     assert.equal(camera.connection, undefined);
   });
+
+  it('names the HTTP error in the reconnect reason, and never the password', async () => {
+    const server = http.createServer((req, res) => { res.writeHead(401); res.end(); });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const states = [];
+    const camera = mjpegCamera(`http://viewer:hunter2-secret@127.0.0.1:${server.address().port}/`, { idleTimeoutMs: 2000 },
+      { frame: () => undefined, state: (s) => states.push(s) }, { initialBackoffMs: 50, maxBackoffMs: 100 });
+    try {
+      camera.start();
+      await until(() => states.filter((s) => s.state === 'reconnecting').length >= 2, 'retries', 10000);
+    } finally {
+      await camera.close();
+      server.close();
+    }
+    const reasons = states.filter((s) => s.state === 'reconnecting').map((s) => s.reason);
+    assert.match(reasons[0], /^HTTP 401/);
+    assert.ok(!JSON.stringify(states).includes('hunter2'));
+  });
 });

@@ -19,10 +19,11 @@ const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger'].map((n) =
 const extraNodes = ['common/20-inject.js', 'common/90-comment.js'].map((f) => require(path.join(coreNodes, 'core', f)));
 
 /** Load a flow with our nodes plus inject/comment (catch, status, complete come from the helper). */
-function load(flow) {
+function load(flow, credentials) {
   // Nodes without `z` count as config nodes; put all others on one tab.
   const onTab = flow.map((n) => (n.type === 'edge-ai-model' || n.type === 'tab' || n.z ? n : { z: 'tab', ...n }));
-  return helper.load([...ourNodes, ...extraNodes], onTab);
+  const tabs = onTab.some((n) => n.type === 'tab') ? [] : [{ id: 'tab', type: 'tab', label: 'test' }];
+  return helper.load([...ourNodes, ...extraNodes], [...tabs, ...onTab], credentials);
 }
 
 /** Resolve with the next `count` msgs arriving at a node; reject after `timeoutMs`. */

@@ -20,15 +20,18 @@ export interface FfmpegOutput {
   quality?: number;
 }
 
-/** Microseconds, as ffmpeg's network timeouts want them. */
+/** Microseconds, as ffmpeg's network options want them. */
 const IO_TIMEOUT_US = '5000000';
+const PROBE_US = '1500000';
 
 function inputArgs(input: FfmpegInput): string[] {
   switch (input.kind) {
     case 'url': {
       const scheme = /^(\w+):/.exec(input.url)?.[1]?.toLowerCase();
-      if (scheme === 'rtsp' || scheme === 'rtsps') return ['-rtsp_transport', 'tcp', '-timeout', IO_TIMEOUT_US, '-i', input.url];
-      return ['-rw_timeout', IO_TIMEOUT_US, '-i', input.url];
+      // A live source should start within a couple of seconds, not after ffmpeg's 5 s probe.
+      const live = ['-fflags', 'nobuffer', '-analyzeduration', PROBE_US];
+      if (scheme === 'rtsp' || scheme === 'rtsps') return [...live, '-rtsp_transport', 'tcp', '-timeout', IO_TIMEOUT_US, '-i', input.url];
+      return [...live, '-rw_timeout', IO_TIMEOUT_US, '-i', input.url];
     }
     case 'file':
       // -re: play at the file's own pace, like a camera would deliver it.

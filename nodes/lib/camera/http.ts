@@ -1,6 +1,9 @@
-// HTTP capture connections: a long-lived MJPEG stream, or one snapshot request.
+// HTTP capture: a long-lived MJPEG stream connection, or snapshots polled one request at a time.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { EdgeAiError } from '../errors';
+import { redactUrl } from './ffmpeg';
+import { toJpegFrame, type Frame, type FrameSource } from './sources';
 import type { Connection } from './supervisor';
 
 export interface HttpOptions {
@@ -53,4 +56,43 @@ export class HttpConnection implements Connection {
     this.#request?.destroy();
     await this.#closed;
   }
+}
+
+/** Largest snapshot accepted. */
+const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
+
+/** GET one image; `label` (the URL without credentials) names it in errors. */
+export function fetchImage(url: string, label: string, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string): void => reject(new EdgeAiError('snapshotFailed', { url: label, reason: redactUrl(reason) }));
+    const client = url.startsWith('https:') ? https : http;
+    const request = client.get(url, { timeout: timeoutMs }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        return fail(`HTTP ${response.statusCode}`);
+      }
+      const parts: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_SNAPSHOT_BYTES) request.destroy(new Error(`more than ${MAX_SNAPSHOT_BYTES} bytes`));
+        else parts.push(chunk);
+      });
+      response.on('end', () => resolve(Buffer.concat(parts)));
+      response.on('error', (err) => fail(err.message));
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    request.on('error', (err) => fail(err.message));
+  });
+}
+
+/** A camera that serves one JPEG per request, polled by the frame pacer. */
+export class SnapshotSource implements FrameSource {
+  constructor(readonly url: string, readonly label: string, readonly timeoutMs: number, readonly quality: number) {}
+
+  async next(): Promise<Frame> {
+    return toJpegFrame(await fetchImage(this.url, this.label, this.timeoutMs), this.label, this.quality);
+  }
+
+  close(): void {}
 }

@@ -1,0 +1,159 @@
+// The camera node's settings made into a frame source: pulled at a pace (pattern, files,
+// snapshots) or pushed by a supervised capture (video, stream, MJPEG, V4L2, Pi camera).
+import { accessSync, constants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { EdgeAiError, choiceSetting, numberSetting } from '../errors';
+import { expandPath } from '../paths';
+import { ffmpegSpec, redactUrl } from './ffmpeg';
+import { SnapshotSource } from './http';
+import { FileSource, FolderSource, TestPatternSource, type Frame, type FrameSource } from './sources';
+import { mjpegCamera, processCamera, type StreamEvents } from './streams';
+import type { CaptureSupervisor, ProcessSpec } from './supervisor';
+
+export const PULL_SOURCES = ['pattern', 'file', 'folder', 'snapshot'] as const;
+export const PUSH_SOURCES = ['video', 'stream', 'mjpeg', 'v4l2', 'rpicam'] as const;
+export type SourceKind = (typeof PULL_SOURCES)[number] | (typeof PUSH_SOURCES)[number];
+
+export interface CameraSettings {
+  source?: string;
+  path?: string;
+  background?: string;
+  url?: string;
+  device?: string;
+  inputFormat?: string;
+  width?: number | string;
+  height?: number | string;
+  fps?: number | string;
+  loop?: boolean;
+  quality?: number | string;
+  stallTimeout?: number | string;
+}
+
+export interface Credentials {
+  user?: string;
+  password?: string;
+}
+
+/** Seconds a single HTTP request may stay silent. */
+const HTTP_IDLE_MS = 5000;
+
+export function sourceKind(settings: CameraSettings): SourceKind {
+  return choiceSetting<SourceKind>('source', settings.source, 'pattern', [...PULL_SOURCES, ...PUSH_SOURCES]);
+}
+
+/** The URL with the credentials put in; the plain URL stays what people see. */
+export function urlWithCredentials(raw: string | undefined, allowed: string[], credentials: Credentials): { url: string; label: string } {
+  let url: URL;
+  try {
+    url = new URL(String(raw ?? '').trim());
+  } catch {
+    throw new EdgeAiError('badSetting', { name: 'url', expected: `a ${allowed.join(', ')} URL`, received: JSON.stringify(redactUrl(String(raw ?? ''))) });
+  }
+  if (!allowed.includes(url.protocol.replace(':', ''))) {
+    throw new EdgeAiError('badSetting', { name: 'url', expected: `a ${allowed.join(', ')} URL`, received: JSON.stringify(redactUrl(url.toString())) });
+  }
+  const label = redactUrl(url.toString());
+  if (credentials.user) url.username = credentials.user;
+  if (credentials.password) url.password = credentials.password;
+  return { url: url.toString(), label };
+}
+
+/** A frame source the pacer pulls from. */
+export function pullSource(kind: (typeof PULL_SOURCES)[number], s: CameraSettings, baseDir: string, credentials: Credentials): FrameSource {
+  const quality = numberSetting('quality', s.quality, 80, 1, 100, true);
+  if (kind === 'pattern') {
+    const width = numberSetting('width', s.width, 640, 16, 4096, true);
+    const height = numberSetting('height', s.height, 480, 16, 4096, true);
+    const background = s.background?.trim() ? expandPath(s.background, baseDir) : undefined;
+    return new LazyPatternSource(width, height, quality, background);
+  }
+  if (kind === 'snapshot') {
+    const { url, label } = urlWithCredentials(s.url, ['http', 'https'], credentials);
+    return new SnapshotSource(url, label, HTTP_IDLE_MS, quality);
+  }
+  const location = expandPath(s.path ?? '', baseDir);
+  return kind === 'file' ? new FileSource(location, quality) : new FolderSource(location, s.loop !== false, quality);
+}
+
+export interface PushCamera {
+  supervisor: CaptureSupervisor;
+  /** What msg.frame.source says: a path, a URL without credentials, a device. */
+  label: string;
+}
+
+/** A supervised capture for the push kinds. */
+export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSettings, baseDir: string, credentials: Credentials, events: StreamEvents): PushCamera {
+  const quality = numberSetting('quality', s.quality, 80, 1, 100, true);
+  const fps = numberSetting('fps', s.fps, 5, 0.001, 60);
+  const stallTimeoutMs = numberSetting('stallTimeout', s.stallTimeout, 10, 1, 300) * 1000;
+  const options = { stallTimeoutMs };
+  const size = (): { width?: number; height?: number } => {
+    const width = numberSetting('width', s.width, 0, 0, 4096, true);
+    const height = numberSetting('height', s.height, 0, 0, 4096, true);
+    return width && height ? { width, height } : {};
+  };
+  if (kind === 'mjpeg') {
+    const { url, label } = urlWithCredentials(s.url, ['http', 'https'], credentials);
+    return { supervisor: mjpegCamera(url, { idleTimeoutMs: HTTP_IDLE_MS }, events, options), label };
+  }
+  let spec: ProcessSpec;
+  let label: string;
+  if (kind === 'video') {
+    label = expandPath(s.path ?? '', baseDir);
+    spec = ffmpegSpec({ kind: 'file', path: label, loop: s.loop !== false }, { format: 'jpeg', fps, quality });
+  } else if (kind === 'stream') {
+    const target = urlWithCredentials(s.url, ['rtsp', 'rtsps', 'http', 'https'], credentials);
+    label = target.label;
+    spec = ffmpegSpec({ kind: 'url', url: target.url }, { format: 'jpeg', fps, quality });
+  } else if (kind === 'v4l2') {
+    label = String(s.device || '/dev/video0');
+    const inputFormat = choiceSetting('inputFormat', s.inputFormat, '', ['', 'mjpeg', 'yuyv422'] as const);
+    spec = ffmpegSpec({ kind: 'v4l2', device: label, fps, inputFormat: inputFormat || undefined, ...size() }, { format: 'jpeg', quality });
+  } else {
+    label = 'rpicam';
+    const { width, height } = size();
+    spec = {
+      command: rpicamCommand(),
+      args: ['-t', '0', '-n', '--codec', 'mjpeg', '-q', String(quality), '--framerate', String(fps), ...(width && height ? ['--width', String(width), '--height', String(height)] : []), '-o', '-'],
+    };
+  }
+  return { supervisor: processCamera(() => spec, events, options), label };
+}
+
+/** rpicam-vid on current Raspberry Pi OS, libcamera-vid on older releases (looked up on PATH). */
+function rpicamCommand(): string {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  for (const command of ['rpicam-vid', 'libcamera-vid']) {
+    for (const dir of dirs) {
+      try {
+        accessSync(path.join(dir, command), constants.X_OK);
+        return command;
+      } catch {
+        // Not here.
+      }
+    }
+  }
+  throw new EdgeAiError('captureCommandMissing');
+}
+
+/** A test pattern whose optional background file is read on the first frame, not at deploy. */
+class LazyPatternSource implements FrameSource {
+  #pattern: Promise<TestPatternSource> | undefined;
+
+  constructor(readonly width: number, readonly height: number, readonly quality: number, readonly background?: string) {}
+
+  next(): Promise<Frame> {
+    const { background } = this;
+    this.#pattern ??= (background
+      ? fs.readFile(background).catch(() => Promise.reject(new EdgeAiError('fileNotFound', { path: background })))
+      : Promise.resolve(undefined)
+    ).then((image) => new TestPatternSource({ width: this.width, height: this.height, quality: this.quality, background: image }));
+    // A missing background fails every frame until redeploy.
+    return this.#pattern.then((p) => p.next());
+  }
+
+  close(): void {
+    this.#pattern?.then((p) => p.close(), () => undefined);
+  }
+}
+

@@ -1,0 +1,144 @@
+'use strict';
+// The camera node on supervised sources: a video file and an HTTP video stream through real
+// ffmpeg, HTTP MJPEG and snapshots from servers on 127.0.0.1 with Basic auth.
+const assert = require('node:assert/strict');
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { helper, load, collect, delay } = require('../helpers/flow');
+const { assets, lib } = require('../helpers/paths');
+const { JpegStreamSplitter } = lib('camera/jpeg-stream');
+
+const VIDEO = path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4');
+const PASSWORD = 'p4ss-w0rd-secret';
+
+const listen = (server) => new Promise((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)));
+/** ffmpeg children of this test process whose command line mentions `marker`. */
+const ffmpegsWith = (marker) => execFileSync('ps', ['-eo', 'ppid,args'], { encoding: 'utf8' }).split('\n')
+  .filter((l) => Number(l.trim().split(/\s+/)[0]) === process.pid && l.includes('ffmpeg') && l.includes(marker));
+
+function jpegFrames() {
+  const frames = [];
+  new JpegStreamSplitter({ frame: (f) => frames.push(f) }).push(fs.readFileSync(path.join(assets, 'media', 'video', 'vtest_10s_5fps.mjpeg')));
+  return frames;
+}
+
+/** An HTTP camera with Basic auth: /stream is MJPEG at 20 fps, /snapshot one JPEG. */
+function httpCamera() {
+  const frames = jpegFrames();
+  const expected = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+  return http.createServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="cam"' });
+      return res.end();
+    }
+    if (req.url === '/snapshot') {
+      res.writeHead(200, { 'Content-Type': 'image/jpeg' });
+      return res.end(frames[7]);
+    }
+    res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace;boundary=--camboundary' });
+    let i = 0;
+    const timer = setInterval(() => {
+      const f = frames[i++ % frames.length];
+      res.write(`--camboundary\r\nContent-Type: image/jpeg\r\n\r\n`);
+      res.write(f);
+      res.write('\r\n');
+    }, 50);
+    res.on('close', () => clearInterval(timer));
+  });
+}
+
+describe('camera node on supervised sources', function () {
+  this.timeout(60000);
+  let server;
+  let port;
+  before(async () => {
+    server = httpCamera();
+    port = await listen(server);
+  });
+  after(() => server.close());
+  afterEach(() => helper.unload());
+
+  const flow = (camera) => [
+    { id: 'cam', type: 'edge-ai-camera', ...camera, wires: [['out']] },
+    { id: 'out', type: 'helper' },
+    { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper' },
+  ];
+
+  it('plays a video file through ffmpeg at the fps cap, and stops ffmpeg on close', async () => {
+    await load(flow({ source: 'video', path: VIDEO, mode: 'continuous', fps: 4, loop: true }));
+    const started = Date.now();
+    const frames = await collect('out', 6, 20000);
+    assert.deepEqual(frames.map((m) => [m.frame.width, m.frame.height, m.frame.source]), frames.map(() => [640, 480, VIDEO]));
+    const seqs = frames.map((m) => m.frame.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.ok(Date.now() - started > 900, 'no faster than the cap');
+    const running = ffmpegsWith('vtest_10s_640x480');
+    assert.equal(running.length, 1, `one ffmpeg for the camera:\n${running.join('\n')}`);
+    await helper.unload();
+    assert.deepEqual(ffmpegsWith('vtest_10s_640x480'), [], 'no ffmpeg after close');
+  });
+
+  it('reads an HTTP video stream through ffmpeg', async () => {
+    const probe = http.createServer();
+    const streamPort = await listen(probe);
+    await new Promise((r) => probe.close(r)); // a free port for ffmpeg's server
+    const source = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',
+      '-f', 'mpegts', '-listen', '1', `http://127.0.0.1:${streamPort}/live.ts`], { stdio: 'ignore' });
+    try {
+      await delay(300);
+      await load(flow({ source: 'stream', url: `http://127.0.0.1:${streamPort}/live.ts`, mode: 'continuous', fps: 10, stallTimeout: 5 }));
+      const frames = await collect('out', 3, 30000);
+      assert.deepEqual([frames[2].frame.width, frames[2].frame.height], [320, 240]);
+    } finally {
+      source.kill('SIGKILL');
+    }
+  });
+
+  it('HTTP MJPEG with credentials: frames arrive and the password shows nowhere', async () => {
+    const url = `http://127.0.0.1:${port}/stream`;
+    const statuses = [];
+    await load(flow({ source: 'mjpeg', url, mode: 'continuous', fps: 5 }), { cam: { user: 'admin', password: PASSWORD } });
+    const cam = helper.getNode('cam');
+    const setStatus = cam.status.bind(cam);
+    cam.status = (s) => { statuses.push(s); setStatus(s); };
+    const frames = await collect('out', 4, 20000);
+    assert.ok(frames.every((m) => m.frame.width === 640 && m.frame.source === url));
+    const seen = JSON.stringify([frames.map((m) => m.frame), statuses, helper.getNode('cam').credentials ? 'has' : 'none']);
+    assert.ok(!seen.includes(PASSWORD));
+  });
+
+  it('a wrong password keeps retrying, reconnecting in the status, and sends nothing', async () => {
+    const statuses = [];
+    await load(flow({ source: 'mjpeg', url: `http://127.0.0.1:${port}/stream`, mode: 'continuous', fps: 5 }), { cam: { user: 'admin', password: 'wrong-secret' } });
+    const cam = helper.getNode('cam');
+    const setStatus = cam.status.bind(cam);
+    cam.status = (s) => { statuses.push(s); setStatus(s); };
+    let sent = 0;
+    helper.getNode('out').on('input', () => sent++);
+    const until = Date.now() + 10000;
+    while (statuses.filter((s) => s.text === 'edge-ai-camera.status.reconnecting').length < 2 && Date.now() < until) await delay(50);
+    assert.ok(statuses.filter((s) => s.text === 'edge-ai-camera.status.reconnecting' && s.fill === 'yellow').length >= 2, 'retries, shown as reconnecting');
+    assert.equal(sent, 0);
+  });
+
+  it('snapshots on demand, and the newest pushed frame on demand', async () => {
+    await load([
+      ...flow({ source: 'snapshot', url: `http://127.0.0.1:${port}/snapshot`, mode: 'ondemand' }),
+      { id: 'cam2', type: 'edge-ai-camera', source: 'mjpeg', url: `http://127.0.0.1:${port}/stream`, mode: 'ondemand', wires: [['out2']] },
+      { id: 'out2', type: 'helper' },
+    ], { cam: { user: 'admin', password: PASSWORD }, cam2: { user: 'admin', password: PASSWORD } });
+    const snap = collect('out', 1);
+    helper.getNode('cam').receive({ topic: 'snap' });
+    const [s] = await snap;
+    assert.deepEqual([s.topic, s.frame.width, s.frame.height], ['snap', 640, 480]);
+    const pushed = collect('out2', 2, 20000);
+    helper.getNode('cam2').receive({ n: 1 });
+    helper.getNode('cam2').receive({ n: 2 });
+    const got = await pushed;
+    assert.deepEqual(got.map((m) => m.n), [1, 2]);
+    assert.ok(got[1].frame.seq > got[0].frame.seq);
+  });
+});
