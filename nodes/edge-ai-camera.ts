@@ -42,6 +42,8 @@ module.exports = function register(RED: NodeAPI): void {
     let pulled: FrameSource | undefined;
     let pacer: FramePacer | undefined;
     let pushed: PushCamera | undefined;
+    let makePushed: (() => PushCamera) | undefined;
+    let pushStopped: Promise<void> | undefined;
     let gate: FrameGate<Frame> | undefined;
     let latest: Frame | undefined;
     let waiting: Array<{ msg: NodeMessage; send: (m: NodeMessage) => void; done: (err?: Error) => void }> = [];
@@ -88,11 +90,16 @@ module.exports = function register(RED: NodeAPI): void {
         }
       } else {
         let label = '';
-        pushed = pushCamera(kind as Exclude<typeof kind, (typeof PULL_SOURCES)[number]>, settings, baseDir, credentials, {
-          frame: (jpeg) => onPushed(jpeg, label),
-          state: onState,
-        });
-        label = pushed.label;
+        // A stopped capture cannot start again; "start" makes a new one.
+        makePushed = () => {
+          const camera = pushCamera(kind as Exclude<typeof kind, (typeof PULL_SOURCES)[number]>, settings, baseDir, credentials, {
+            frame: (jpeg) => onPushed(jpeg, label),
+            state: onState,
+          });
+          label = camera.label;
+          return camera;
+        };
+        pushed = makePushed();
         if (continuous) {
           gate = new FrameGate<Frame>(Number(def.fps ?? 5), (frame) => {
             node.send(fill({}, frame));
@@ -121,7 +128,16 @@ module.exports = function register(RED: NodeAPI): void {
         // Continuous cameras take "stop" and "start".
         if (pacer && msg.payload === 'stop') pacer.stop();
         else if (pacer && msg.payload === 'start') pacer.start();
-        else if (pushed && msg.payload === 'stop') void pushed.supervisor.close();
+        else if (pushed && msg.payload === 'stop' && !pushStopped) pushStopped = pushed.supervisor.close();
+        else if (pushed && msg.payload === 'start' && pushStopped && makePushed) {
+          const restart = makePushed;
+          pushStopped.then(() => {
+            if (closing) return;
+            pushed = restart();
+            pushed.supervisor.start();
+          });
+          pushStopped = undefined;
+        }
         if (msg.payload === 'stop' || msg.payload === 'start') status.show(msg.payload === 'stop' ? 'idle' : 'ready', msg.payload === 'stop' ? 'stopped' : 'started');
         return done();
       }
@@ -159,7 +175,7 @@ module.exports = function register(RED: NodeAPI): void {
       for (const w of waiting.splice(0)) w.done();
       waiting = [];
       status.clear();
-      (pushed ? pushed.supervisor.close() : Promise.resolve()).then(done, done);
+      Promise.all([pushStopped, pushed?.supervisor.close()]).then(() => done(), () => done());
     });
   }
   RED.nodes.registerType('edge-ai-camera', EdgeAiCameraNode, {

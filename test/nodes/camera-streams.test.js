@@ -124,6 +124,19 @@ describe('camera node on supervised sources', function () {
     assert.equal(sent, 0);
   });
 
+  it('a stream camera stops on "stop" and starts again on "start"', async () => {
+    await load(flow({ source: 'mjpeg', url: `http://127.0.0.1:${port}/stream`, mode: 'continuous', fps: 10 }), { cam: { user: 'admin', password: PASSWORD } });
+    await collect('out', 2, 20000);
+    helper.getNode('cam').receive({ payload: 'stop' });
+    await delay(300);
+    let after = 0;
+    helper.getNode('out').on('input', () => after++);
+    await delay(500);
+    assert.equal(after, 0, 'no frames while stopped');
+    helper.getNode('cam').receive({ payload: 'start' });
+    await collect('out', 2, 20000);
+  });
+
   it('snapshots on demand, and the newest pushed frame on demand', async () => {
     await load([
       ...flow({ source: 'snapshot', url: `http://127.0.0.1:${port}/snapshot`, mode: 'ondemand' }),
