@@ -57,7 +57,8 @@ module.exports = function register(RED: NodeAPI): void {
       if (deadline === undefined) return;
       holdTimer = setTimeout(() => {
         const event = active.tick(Date.now());
-        if (!event) return;
+        // Timers may fire a millisecond before the clock says the hold is over: try again then.
+        if (!event) return armHoldTimer(active);
         showState(event);
         node.send({ topic: lastTopic, payload: event, detections: [] });
       }, Math.max(0, deadline - Date.now()));
