@@ -97,6 +97,44 @@ describe('camera node on supervised sources', function () {
     }
   });
 
+  it('reads RTSP from a real RTSP server, and comes back after the source is killed', async () => {
+    // rtsp-server-perl (Debian) relays what an ffmpeg publishes; it speaks RTP over UDP only.
+    const ports = [];
+    for (let i = 0; i < 2; i++) {
+      const probe = http.createServer();
+      ports.push(await listen(probe));
+      await new Promise((r) => probe.close(r));
+    }
+    const [clientPort, sourcePort] = ports;
+    const startRelay = () => spawn('rtsp-server-perl', ['-c', String(clientPort), '-s', String(sourcePort), '--client_listen_address', '127.0.0.1', '--source_listen_address', '127.0.0.1'], { stdio: 'ignore' });
+    let relay = startRelay();
+    const publish = () => spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '10', '-f', 'rtsp', '-rtsp_transport', 'udp', `rtsp://127.0.0.1:${sourcePort}/cam`], { stdio: 'ignore' });
+    let source;
+    try {
+      await delay(1000);
+      source = publish();
+      await delay(1500);
+      await load(flow({ source: 'stream', url: `rtsp://127.0.0.1:${clientPort}/cam`, rtspTransport: 'udp', mode: 'continuous', fps: 10, stallTimeout: 3 }));
+      const frames = await collect('out', 3, 30000).catch((err) => { throw new Error(`before the kill: ${err.message}`); });
+      assert.deepEqual([frames[2].frame.width, frames[2].frame.height, frames[2].frame.source], [320, 240, `rtsp://127.0.0.1:${clientPort}/cam`]);
+      // The whole camera goes away (this relay does not take a second publisher on a path).
+      source.kill('SIGKILL');
+      relay.kill('SIGKILL');
+      const killedAt = Date.now();
+      await delay(500);
+      relay = startRelay();
+      await delay(1000);
+      source = publish();
+      await collect('out', 3, 30000);
+      // Stall timeout 3 s + first back-off (1 s ± 20%) + 2 s, plus ffmpeg's 1.5 s probe.
+      assert.ok(Date.now() - killedAt < 3000 + 1200 + 2000 + 1500 + 1000, `resumed after ${Date.now() - killedAt} ms`);
+    } finally {
+      source?.kill('SIGKILL');
+      relay.kill('SIGKILL');
+    }
+  });
+
   it('HTTP MJPEG with credentials: frames arrive and the password shows nowhere', async () => {
     const url = `http://127.0.0.1:${port}/stream`;
     const statuses = [];

@@ -21,6 +21,7 @@ export interface CameraSettings {
   url?: string;
   device?: string;
   inputFormat?: string;
+  rtspTransport?: string;
   width?: number | string;
   height?: number | string;
   fps?: number | string;
@@ -104,7 +105,8 @@ export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSetting
   } else if (kind === 'stream') {
     const target = urlWithCredentials(s.url, ['rtsp', 'rtsps', 'http', 'https'], credentials);
     label = target.label;
-    spec = ffmpegSpec({ kind: 'url', url: target.url }, { format: 'jpeg', fps, quality });
+    const rtspTransport = choiceSetting('rtspTransport', s.rtspTransport, 'tcp', ['tcp', 'udp'] as const);
+    spec = ffmpegSpec({ kind: 'url', url: target.url, rtspTransport }, { format: 'jpeg', fps, quality });
   } else if (kind === 'v4l2') {
     label = String(s.device || '/dev/video0');
     const inputFormat = choiceSetting('inputFormat', s.inputFormat, '', ['', 'mjpeg', 'yuyv422'] as const);

@@ -3,7 +3,7 @@
 import type { ProcessSpec } from './supervisor';
 
 export type FfmpegInput =
-  | { kind: 'url'; url: string }
+  | { kind: 'url'; url: string; rtspTransport?: 'tcp' | 'udp' }
   | { kind: 'file'; path: string; loop: boolean }
   | { kind: 'v4l2'; device: string; width?: number; height?: number; fps?: number; inputFormat?: string }
   | { kind: 'lavfi'; graph: string };
@@ -30,7 +30,9 @@ function inputArgs(input: FfmpegInput): string[] {
       const scheme = /^(\w+):/.exec(input.url)?.[1]?.toLowerCase();
       // A live source should start within a couple of seconds, not after ffmpeg's 5 s probe.
       const live = ['-fflags', 'nobuffer', '-analyzeduration', PROBE_US];
-      if (scheme === 'rtsp' || scheme === 'rtsps') return [...live, '-rtsp_transport', 'tcp', '-timeout', IO_TIMEOUT_US, '-i', input.url];
+      if (scheme === 'rtsp' || scheme === 'rtsps') {
+        return [...live, '-rtsp_transport', input.rtspTransport ?? 'tcp', '-timeout', IO_TIMEOUT_US, '-i', input.url];
+      }
       return [...live, '-rw_timeout', IO_TIMEOUT_US, '-i', input.url];
     }
     case 'file':
