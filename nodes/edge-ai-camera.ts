@@ -3,14 +3,13 @@
 // or one per input msg.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
-import { PULL_SOURCES, pullSource, pushCamera, sourceKind, type CameraSettings, type Credentials, type PushCamera } from './lib/camera/capture-config';
+import { PULL_SOURCES, cameraPace, pullSource, pushCamera, sourceKind, type CameraSettings, type Credentials, type PushCamera } from './lib/camera/capture-config';
 import { redactUrl } from './lib/camera/ffmpeg';
 import { FrameGate } from './lib/camera/gate';
 import { jpegSize } from './lib/camera/jpeg-stream';
 import { FramePacer } from './lib/camera/pacer';
 import type { Frame, FrameSource } from './lib/camera/sources';
 import type { CaptureState } from './lib/camera/supervisor';
-import { choiceSetting } from './lib/errors';
 
 type CameraNodeDef = NodeDef & CameraSettings & { mode?: string };
 type CameraNode = Node<{ user: unknown; password: unknown }>;
@@ -73,13 +72,14 @@ module.exports = function register(RED: NodeAPI): void {
     try {
       const settings: CameraSettings = def;
       const kind = sourceKind(settings);
-      continuous = choiceSetting('mode', def.mode, 'continuous', ['continuous', 'ondemand'] as const) === 'continuous';
+      const pace = cameraPace(def);
+      continuous = pace.continuous;
       const stored = node.credentials ?? {};
       const credentials: Credentials = { user: stored.user ? String(stored.user) : undefined, password: stored.password ? String(stored.password) : undefined };
       if ((PULL_SOURCES as readonly string[]).includes(kind)) {
         pulled = pullSource(kind as (typeof PULL_SOURCES)[number], settings, baseDir, credentials);
         if (continuous) {
-          pacer = new FramePacer(pulled, Number(def.fps ?? 5), {
+          pacer = new FramePacer(pulled, pace.fps, {
             frame: (frame) => {
               node.send(fill({}, frame));
               status.routine('ready', 'streaming', { fps: rate.tick().toFixed(1), seq });
@@ -101,7 +101,7 @@ module.exports = function register(RED: NodeAPI): void {
         };
         pushed = makePushed();
         if (continuous) {
-          gate = new FrameGate<Frame>(Number(def.fps ?? 5), (frame) => {
+          gate = new FrameGate<Frame>(pace.fps, (frame) => {
             node.send(fill({}, frame));
             status.routine('ready', 'streamingSkipped', { fps: rate.tick().toFixed(1), seq, skipped: gate?.skipped ?? 0 });
           });

@@ -1,8 +1,8 @@
 // edge-ai-trigger: start/end events from a label, score and count rule over infer results.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
-import { EdgeAiError, describeValue, numberSetting } from './lib/errors';
-import { TriggerRule, type ResultLike, type TriggerEvent, type TriggerOptions } from './lib/trigger/rule';
+import { numberSetting } from './lib/errors';
+import { TriggerRule, resultsOf, type ResultLike, type TriggerEvent, type TriggerOptions } from './lib/trigger/rule';
 
 interface TriggerNodeDef extends NodeDef {
   labels?: string;
@@ -20,12 +20,6 @@ function optionsFrom(def: TriggerNodeDef): TriggerOptions {
     holdMs: numberSetting('hold', def.hold, 2, 0, 86400) * 1000,
     cooldownMs: numberSetting('cooldown', def.cooldown, 0, 0, 86400) * 1000,
   };
-}
-
-function resultsOf(payload: unknown): ResultLike[] {
-  const valid = Array.isArray(payload) && payload.every((r) => r && typeof r.label === 'string' && typeof r.score === 'number');
-  if (!valid) throw new EdgeAiError('notResults', { received: describeValue(payload) });
-  return payload as ResultLike[];
 }
 
 module.exports = function register(RED: NodeAPI): void {

@@ -8,18 +8,11 @@ const { assets, lib } = require('../helpers/paths');
 const { JpegStreamSplitter } = lib('camera/jpeg-stream');
 const { CaptureSupervisor, ProcessConnection } = lib('camera/supervisor');
 const { ffmpegSpec, redactUrl } = lib('camera/ffmpeg');
+const { delay, until } = require('../helpers/wait');
 
 const video = (name) => path.join(assets, 'media', 'video', name);
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
-async function until(predicate, what, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(20);
-  }
-}
 
 /** A supervised ffmpeg whose frames are counted; returns handles for the test. */
 function capture(input, output, options) {

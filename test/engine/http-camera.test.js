@@ -5,29 +5,13 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const path = require('node:path');
 const sharp = require('sharp');
 const { assets, lib } = require('../helpers/paths');
 const { mjpegCamera } = lib('camera/streams');
 const { JpegStreamSplitter } = lib('camera/jpeg-stream');
+const { delay, until, freePort } = require('../helpers/wait');
 
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(predicate, what, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(20);
-  }
-}
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('HTTP MJPEG camera', function () {
   this.timeout(90000);

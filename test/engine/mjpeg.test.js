@@ -70,6 +70,7 @@ describe('MJPEG parser', () => {
       assert.deepEqual(got.frames.map((f) => f.toString('hex')), frames.map((f) => f.toString('hex')));
       assert.deepEqual(got.drops, []);
       assert.equal(got.ended, undefined);
+      if (!row.options.boundary) assert.equal(got.boundary, 'myboundary', 'the boundary was sniffed');
     });
   }
 

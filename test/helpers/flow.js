@@ -65,6 +65,6 @@ function statusOf(nodeId, predicate, timeoutMs = 30000) {
   });
 }
 
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+const { delay } = require('./wait');
 
 module.exports = { helper, load, collect, statusOf, delay };

@@ -1,19 +1,11 @@
 'use strict';
 // A real Node-RED server in its own process, started the way `npm start` starts it.
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { startNodeRed } = require('../../scripts/start.js');
+const { freePort } = require('./wait');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 /**
  * Start Node-RED with the package linked into a fresh user dir and the demo flows.

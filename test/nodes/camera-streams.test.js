@@ -6,7 +6,8 @@ const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { helper, load, collect, delay } = require('../helpers/flow');
+const { helper, load, collect } = require('../helpers/flow');
+const { delay, freePort } = require('../helpers/wait');
 const { assets, lib } = require('../helpers/paths');
 const { JpegStreamSplitter } = lib('camera/jpeg-stream');
 
@@ -82,9 +83,7 @@ describe('camera node on supervised sources', function () {
   });
 
   it('reads an HTTP video stream through ffmpeg', async () => {
-    const probe = http.createServer();
-    const streamPort = await listen(probe);
-    await new Promise((r) => probe.close(r)); // a free port for ffmpeg's server
+    const streamPort = await freePort(); // for ffmpeg's server
     const source = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',
       '-f', 'mpegts', '-listen', '1', `http://127.0.0.1:${streamPort}/live.ts`], { stdio: 'ignore' });
     try {
@@ -99,13 +98,9 @@ describe('camera node on supervised sources', function () {
 
   it('reads RTSP from a real RTSP server, and comes back after the source is killed', async () => {
     // rtsp-server-perl (Debian) relays what an ffmpeg publishes; it speaks RTP over UDP only.
-    const ports = [];
-    for (let i = 0; i < 2; i++) {
-      const probe = http.createServer();
-      ports.push(await listen(probe));
-      await new Promise((r) => probe.close(r));
-    }
-    const [clientPort, sourcePort] = ports;
+    const clientPort = await freePort();
+    let sourcePort = await freePort();
+    while (sourcePort === clientPort) sourcePort = await freePort();
     const startRelay = () => spawn('rtsp-server-perl', ['-c', String(clientPort), '-s', String(sourcePort), '--client_listen_address', '127.0.0.1', '--source_listen_address', '127.0.0.1'], { stdio: 'ignore' });
     let relay = startRelay();
     const publish = () => spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',

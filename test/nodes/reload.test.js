@@ -3,7 +3,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, load, delay } = require('../helpers/flow');
+const { helper, load } = require('../helpers/flow');
+const { delay, until } = require('../helpers/wait');
 const { models } = require('../helpers/paths');
 
 const FP32 = path.join(models, 'classification', 'mobilenet_v2_224_fp32.onnx');
@@ -17,13 +18,6 @@ function replaceFile(source, target) {
   fs.renameSync(temporary, target);
 }
 
-async function until(predicate, what, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
-}
 
 describe('hot reload of a changed model file', function () {
   this.timeout(90000);

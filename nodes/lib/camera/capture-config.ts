@@ -38,6 +38,14 @@ export interface Credentials {
 /** Seconds a single HTTP request may stay silent. */
 const HTTP_IDLE_MS = 5000;
 
+/** Continuous at a capped rate, or one frame per input msg. */
+export function cameraPace(settings: CameraSettings & { mode?: string }): { continuous: boolean; fps: number } {
+  return {
+    continuous: choiceSetting('mode', settings.mode, 'continuous', ['continuous', 'ondemand'] as const) === 'continuous',
+    fps: numberSetting('fps', settings.fps, 5, 0.001, 60),
+  };
+}
+
 export function sourceKind(settings: CameraSettings): SourceKind {
   return choiceSetting<SourceKind>('source', settings.source, 'pattern', [...PULL_SOURCES, ...PUSH_SOURCES]);
 }
@@ -85,7 +93,7 @@ export interface PushCamera {
 /** A supervised capture for the push kinds. */
 export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSettings, baseDir: string, credentials: Credentials, events: StreamEvents): PushCamera {
   const quality = numberSetting('quality', s.quality, 80, 1, 100, true);
-  const fps = numberSetting('fps', s.fps, 5, 0.001, 60);
+  const { fps } = cameraPace(s);
   const stallTimeoutMs = numberSetting('stallTimeout', s.stallTimeout, 10, 1, 300) * 1000;
   const options = { stallTimeoutMs };
   const size = (): { width?: number; height?: number } => {

@@ -14,6 +14,7 @@ const MARKER = 0xff;
 const SOI = 0xd8;
 const EOI = 0xd9;
 const SOS = 0xda;
+const START_OF_IMAGE = Buffer.from([MARKER, SOI]);
 
 /** Markers that stand alone, with no length field after them. */
 const standalone = (marker: number): boolean => marker === SOI || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
@@ -32,10 +33,6 @@ export class JpegStreamSplitter {
     this.#maxFrameBytes = maxFrameBytes;
   }
 
-  get bufferedBytes(): number {
-    return this.#buffer.length;
-  }
-
   push(chunk: Buffer): void {
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
     while (this.#scan()) { /* one frame (or skip) per pass */ }
@@ -49,7 +46,7 @@ export class JpegStreamSplitter {
   #scan(): boolean {
     const b = this.#buffer;
     if (!this.#inFrame) {
-      const start = b.indexOf(Buffer.from([MARKER, SOI]));
+      const start = b.indexOf(START_OF_IMAGE);
       if (start < 0) {
         const keep = b.length && b[b.length - 1] === MARKER ? 1 : 0;
         if (b.length - keep > 0) this.#events.drop?.('garbage', b.length - keep);

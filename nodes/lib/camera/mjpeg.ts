@@ -43,27 +43,11 @@ export class MjpegParser {
   #partBytes = 0;
   /** Content-Length of the current part, or undefined to read up to the next delimiter. */
   #length: number | undefined;
-  #frames = 0;
-  #dropped = 0;
-  #skippedBytes = 0;
 
   constructor(events: MjpegEvents, options: { boundary?: string; limits?: Partial<MjpegLimits> } = {}) {
     this.#events = events;
     this.#limits = { ...DEFAULT_MJPEG_LIMITS, ...options.limits };
     if (options.boundary) this.#delimiter = delimiterFor(options.boundary);
-  }
-
-  get frames(): number {
-    return this.#frames;
-  }
-
-  get dropped(): number {
-    return this.#dropped;
-  }
-
-  /** Bytes that belonged to no frame (garbage, preambles, dropped parts). */
-  get skippedBytes(): number {
-    return this.#skippedBytes;
   }
 
   /** Bytes held right now (unparsed input plus the frame being collected). */
@@ -237,7 +221,6 @@ export class MjpegParser {
     } else {
       const frame = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, size);
       if (frame.length >= 4 && frame[0] === 0xff && frame[1] === 0xd8) {
-        this.#frames++;
         this.#events.frame(frame);
       } else {
         this.#drop('notJpeg', size);
@@ -247,8 +230,6 @@ export class MjpegParser {
   }
 
   #drop(reason: DropReason, bytes: number): void {
-    this.#dropped++;
-    this.#skippedBytes += bytes;
     this.#events.drop?.(reason, bytes);
   }
 
@@ -260,7 +241,6 @@ export class MjpegParser {
   }
 
   #discard(count: number): void {
-    this.#skippedBytes += count;
     this.#buffer = this.#buffer.subarray(count);
   }
 

@@ -17,21 +17,11 @@ export class FramePacer {
   readonly #events: PacerEvents;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
-  #skipped = 0;
 
   constructor(source: FrameSource, fps: number, events: PacerEvents) {
     this.#source = source;
     this.#intervalMs = 1000 / fps;
     this.#events = events;
-  }
-
-  get running(): boolean {
-    return this.#running;
-  }
-
-  /** Ticks that found the previous grab still running. */
-  get skipped(): number {
-    return this.#skipped;
   }
 
   start(): void {
@@ -67,7 +57,6 @@ export class FramePacer {
       return;
     }
     const elapsed = Date.now() - started;
-    this.#skipped += Math.floor(elapsed / this.#intervalMs);
     this.#schedule(Math.max(0, this.#intervalMs - (elapsed % this.#intervalMs)));
   }
 }

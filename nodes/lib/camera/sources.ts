@@ -117,11 +117,6 @@ export class FolderSource implements FrameSource {
     return toJpegFrame(await readImageFile(file), file, this.quality);
   }
 
-  /** Files left before the end (for status). */
-  get remaining(): number {
-    return this.#files.length - this.#index;
-  }
-
   close(): void {
     this.#files = [];
   }

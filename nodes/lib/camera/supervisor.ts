@@ -38,11 +38,6 @@ export class ProcessConnection implements Connection {
     return this.#child?.pid;
   }
 
-  /** The last lines the process wrote to stderr. */
-  get stderr(): string[] {
-    return [...this.#stderr];
-  }
-
   open(onData: (chunk: Buffer) => void, onEnd: (reason: string) => void): void {
     const child = spawn(this.spec.command, this.spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
@@ -53,7 +48,11 @@ export class ProcessConnection implements Connection {
       this.#stderr = this.#stderr.slice(-STDERR_LINES);
     });
     child.once('error', (err) => onEnd(err.message));
-    child.once('close', (code, signal) => onEnd(signal ? `stopped by ${signal}` : `exit code ${code}`));
+    child.once('close', (code, signal) => {
+      // ffmpeg says why it gave up on stderr; the exit code alone says little.
+      const said = this.#stderr[this.#stderr.length - 1];
+      onEnd(`${signal ? `stopped by ${signal}` : `exit code ${code}`}${said ? `: ${said}` : ''}`);
+    });
   }
 
   async close(): Promise<void> {

@@ -61,30 +61,27 @@ export interface InspectReport extends DoctorReport {
   size: number;
 }
 
-export async function inspectModel(file: string): Promise<InspectReport> {
+/** The file's bytes, hash and ONNX description; a file that is not ONNX is modelInvalid. */
+async function readModel(file: string): Promise<{ bytes: Buffer; sha256: string; onnx: OnnxModelInfo }> {
   const bytes = await readModelFile(file);
-  let onnx: OnnxModelInfo;
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   try {
-    onnx = readOnnxModelInfo(bytes);
+    return { bytes, sha256, onnx: readOnnxModelInfo(bytes) };
   } catch (err) {
     throw new EdgeAiError('modelInvalid', { path: file, reason: `not an ONNX model (${(err as Error).message})` });
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+}
+
+export async function inspectModel(file: string): Promise<InspectReport> {
+  const { bytes, sha256, onnx } = await readModel(file);
   return { path: file, sha256, size: bytes.length, ...examineModel(onnx) };
 }
 
 /** Read, verify and describe a model file; returns its bytes for the session. */
 export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffer; info: Omit<ModelInfo, 'inputs' | 'outputs' | 'input'> }> {
-  const bytes = await readModelFile(config.path);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const { bytes, sha256, onnx } = await readModel(config.path);
   if (config.sha256 && config.sha256.toLowerCase() !== sha256) {
     throw new EdgeAiError('modelHashMismatch', { path: config.path, actual: sha256, expected: config.sha256.toLowerCase() });
-  }
-  let onnx: OnnxModelInfo;
-  try {
-    onnx = readOnnxModelInfo(bytes);
-  } catch (err) {
-    throw new EdgeAiError('modelInvalid', { path: config.path, reason: `not an ONNX model (${(err as Error).message})` });
   }
   const doctor = examineModel(onnx);
   const task = config.task === 'auto' ? doctor.task : config.task;

@@ -55,10 +55,6 @@ export class SessionWorker {
     }
   }
 
-  get pending(): number {
-    return this.#pending.size;
-  }
-
   /** Why the worker stopped by itself, if it did. */
   get deadReason(): string | undefined {
     return this.#deadReason;

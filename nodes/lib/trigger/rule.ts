@@ -1,5 +1,6 @@
 // A label/score/count rule with start/end events, hold time and cooldown. Time is passed
 // in (ms) so tests can drive it with a made-up clock.
+import { EdgeAiError, describeValue } from '../errors';
 
 export interface TriggerOptions {
   /** Labels that count; empty means any label. */
@@ -15,6 +16,13 @@ export interface TriggerOptions {
 export interface ResultLike {
   label: string;
   score: number;
+}
+
+/** Check that msg.payload is what edge-ai-infer sends: an array of {label, score}. */
+export function resultsOf(payload: unknown): ResultLike[] {
+  const valid = Array.isArray(payload) && payload.every((r) => r && typeof r.label === 'string' && typeof r.score === 'number');
+  if (!valid) throw new EdgeAiError('notResults', { received: describeValue(payload) });
+  return payload as ResultLike[];
 }
 
 export interface TriggerEvent {
