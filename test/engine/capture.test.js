@@ -126,6 +126,35 @@ describe('supervised ffmpeg capture', function () {
     assert.ok(cam.pids.every((pid) => !alive(pid)));
   });
 
+  it('gives a connection the first-frame time to start, then holds it to the stall timeout', async () => {
+    // A connection built in code: it sends one frame when told to, so only the timing is tested.
+    const opened = [];
+    const frame = () => opened[opened.length - 1].onData(Buffer.from('frame'));
+    const reasons = [];
+    let supervisor;
+    supervisor = new CaptureSupervisor(() => ({
+      open(onData) { opened.push({ at: Date.now(), onData }); },
+      close: async () => undefined,
+    }), {
+      data: () => supervisor.frameSeen(),
+      state: (s) => { if (s.state === 'reconnecting') reasons.push({ at: Date.now(), reason: s.reason }); },
+    }, { stallTimeoutMs: 300, firstFrameTimeoutMs: 1200, initialBackoffMs: 50, maxBackoffMs: 50, jitter: 0 });
+    try {
+      supervisor.start();
+      await delay(900);
+      assert.equal(opened.length, 1, 'no restart while the first frame may still come');
+      frame();
+      const streamingAt = Date.now();
+      await until(() => reasons.length === 1, 'the stall after the first frame', 3000);
+      assert.ok(reasons[0].at - streamingAt < 300 + 200, `stalled ${reasons[0].at - streamingAt} ms after the frame`);
+      await until(() => opened.length === 2, 'the second connection', 3000);
+      await until(() => reasons.length === 2, 'the second connection giving up', 5000);
+      assert.ok(reasons[1].at - opened[1].at >= 1200, 'a silent new connection also gets the first-frame time');
+    } finally {
+      await supervisor.close();
+    }
+  });
+
   it('hides passwords in URLs', () => {
     assert.equal(redactUrl('failed rtsp://admin:s3cret@10.0.0.2/stream and http://u:p@h/x'), 'failed rtsp://***@10.0.0.2/stream and http://***@h/x');
     assert.ok(!ffmpegSpec({ kind: 'url', url: 'rtsp://a:b@h/s' }, { format: 'jpeg' }).args.join(' ').includes(' -rw_timeout'), 'RTSP uses its own timeout');

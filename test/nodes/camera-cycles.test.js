@@ -2,7 +2,6 @@
 // Redeploys must leave nothing behind: 50 deploy/close cycles of a flow with three cameras
 // (a video file through ffmpeg, an HTTP MJPEG stream, a test pattern).
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -13,8 +12,7 @@ const { JpegStreamSplitter } = lib('camera/jpeg-stream');
 const VIDEO = path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4');
 const CYCLES = 50;
 
-const children = () => execFileSync('ps', ['-eo', 'ppid,stat,args'], { encoding: 'utf8' }).split('\n')
-  .filter((l) => Number(l.trim().split(/\s+/)[0]) === process.pid && !/\bps\b/.test(l));
+const { childProcesses } = require('../helpers/processes');
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -65,7 +63,7 @@ describe('camera deploy/close cycles', function () {
       await helper.unload();
     }
     await delay(500);
-    assert.deepEqual(children(), [], 'no child process (ffmpeg or zombie) left');
+    assert.deepEqual(childProcesses(), [], 'no child process (ffmpeg or zombie) left');
     assert.ok(openFds() <= baseline.fds + 2, `file descriptors ${openFds()} vs ${baseline.fds} at the start`);
     assert.ok(timers() <= baseline.timers, `timers ${timers()} vs ${baseline.timers} at the start`);
   });

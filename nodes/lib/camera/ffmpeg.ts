@@ -28,8 +28,11 @@ function inputArgs(input: FfmpegInput): string[] {
   switch (input.kind) {
     case 'url': {
       const scheme = /^(\w+):/.exec(input.url)?.[1]?.toLowerCase();
-      // A live source should start within a couple of seconds, not after ffmpeg's 5 s probe.
-      const live = ['-fflags', 'nobuffer', '-analyzeduration', PROBE_US];
+      // A live source should start within a second or two, not after ffmpeg's 5 s probe.
+      // Counting frames to guess the rate would add a second (-vf fps sets the rate anyway),
+      // and the packets read while probing are kept (no -fflags nobuffer), so the decoder need
+      // not wait for the next keyframe.
+      const live = ['-analyzeduration', PROBE_US, '-fpsprobesize', '0'];
       if (scheme === 'rtsp' || scheme === 'rtsps') {
         return [...live, '-rtsp_transport', input.rtspTransport ?? 'tcp', '-timeout', IO_TIMEOUT_US, '-i', input.url];
       }

@@ -9,8 +9,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export interface Connection {
   /** Start; bytes go to onData, and onEnd is called once if it ends by itself. */
   open(onData: (chunk: Buffer) => void, onEnd: (reason: string) => void): void;
-  /** Stop it; resolves once it is fully gone (process exited, socket closed). */
-  close(): Promise<void>;
+  /**
+   * Stop it; resolves once it is fully gone (process exited, socket closed). `graceMs` is how
+   * long a process may take to end by itself before it is killed.
+   */
+  close(graceMs?: number): Promise<void>;
   /** Process id, for process connections. */
   readonly pid?: number;
 }
@@ -22,6 +25,12 @@ export interface ProcessSpec {
 
 /** Lines of a child's stderr kept for error messages. */
 const STDERR_LINES = 5;
+
+/**
+ * Grace for a process that stopped delivering: it is stuck in a read (ffmpeg waits out its
+ * 5 s I/O timeout before it reacts to SIGTERM), so a long grace would only delay the restart.
+ */
+const STALLED_GRACE_MS = 200;
 
 /**
  * A capture process in its own process group (so helpers it starts die with it), stopped with
@@ -55,7 +64,7 @@ export class ProcessConnection implements Connection {
     });
   }
 
-  async close(): Promise<void> {
+  async close(graceMs = this.killAfterMs): Promise<void> {
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null && child.pid) {
       const group = -child.pid;
@@ -67,7 +76,7 @@ export class ProcessConnection implements Connection {
         }
       };
       signal('SIGTERM');
-      const killer = setTimeout(() => signal('SIGKILL'), this.killAfterMs);
+      const killer = setTimeout(() => signal('SIGKILL'), graceMs);
       await this.#exited;
       clearTimeout(killer);
     } else {
@@ -77,8 +86,14 @@ export class ProcessConnection implements Connection {
 }
 
 export interface SupervisorOptions {
-  /** Restart when no frame came for this long (also the limit for the first frame). */
+  /** Restart when no frame came for this long. */
   stallTimeoutMs: number;
+  /**
+   * The first frame of a connection may take this long if it is more than the stall timeout:
+   * connecting, ffmpeg's probe and the wait for a keyframe can take seconds, and a camera
+   * that never gets past them would otherwise be restarted forever.
+   */
+  firstFrameTimeoutMs: number;
   initialBackoffMs: number;
   maxBackoffMs: number;
   /** ± share of each delay drawn at random, so many cameras do not retry in step. */
@@ -89,7 +104,7 @@ export interface SupervisorOptions {
 }
 
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
-  stallTimeoutMs: 10000, initialBackoffMs: 1000, maxBackoffMs: 30000, jitter: 0.2, healthyAfterMs: 30000,
+  stallTimeoutMs: 10000, firstFrameTimeoutMs: 10000, initialBackoffMs: 1000, maxBackoffMs: 10000, jitter: 0.2, healthyAfterMs: 30000,
 };
 
 export type CaptureState =
@@ -146,8 +161,7 @@ export class CaptureSupervisor {
     this.#streamingSince = undefined;
     this.#events.state({ state: 'connecting' });
     connection.open((chunk) => this.#events.data(chunk), (reason) => this.#restart(reason));
-    clearInterval(this.#watchdog);
-    this.#watchdog = setInterval(() => this.#checkAge(), Math.max(50, this.#options.stallTimeoutMs / 4));
+    this.#armWatchdog();
   }
 
   /** The caller saw a whole frame. */
@@ -156,6 +170,7 @@ export class CaptureSupervisor {
     this.#lastFrameAt = now;
     if (this.#streamingSince === undefined) {
       this.#streamingSince = now;
+      this.#armWatchdog(); // from now on the (shorter) stall timeout applies
       this.#events.state({ state: 'streaming' });
     } else if (this.#attempt && now - this.#streamingSince >= this.#options.healthyAfterMs) {
       this.#attempt = 0;
@@ -165,27 +180,36 @@ export class CaptureSupervisor {
   /** Stop for good: no restart after this. Resolves once the connection is gone. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#watchdog);
+    clearTimeout(this.#watchdog);
     clearTimeout(this.#retry);
     await this.#stop();
     this.#events.state({ state: 'closed' });
   }
 
-  #checkAge(): void {
-    if (this.#connection && Date.now() - this.#lastFrameAt > this.#options.stallTimeoutMs) {
-      this.#restart(`no frame for ${Math.round((Date.now() - this.#lastFrameAt) / 1000)} s`);
-    }
+  /** Fires when the newest frame turns stall-timeout old; frames in between push it on. */
+  #armWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    const { stallTimeoutMs, firstFrameTimeoutMs } = this.#options;
+    const limit = (): number => (this.#streamingSince === undefined ? Math.max(stallTimeoutMs, firstFrameTimeoutMs) : stallTimeoutMs);
+    this.#watchdog = setTimeout(() => {
+      if (!this.#connection) return;
+      if (Date.now() - this.#lastFrameAt >= limit()) {
+        this.#restart(`no frame for ${Math.round((Date.now() - this.#lastFrameAt) / 1000)} s`, STALLED_GRACE_MS);
+      } else {
+        this.#armWatchdog();
+      }
+    }, Math.max(0, this.#lastFrameAt + limit() - Date.now()));
   }
 
-  #restart(reason: string): void {
+  #restart(reason: string, graceMs?: number): void {
     if (this.#closed || this.#restarting) return;
     this.#restarting = true;
-    clearInterval(this.#watchdog);
+    clearTimeout(this.#watchdog);
     const { initialBackoffMs, maxBackoffMs, jitter } = this.#options;
     const base = Math.min(maxBackoffMs, initialBackoffMs * 2 ** this.#attempt);
     const delayMs = Math.round(base * (1 + jitter * (2 * (this.#options.random ?? Math.random)() - 1)));
     this.#attempt++;
-    this.#stop().then(() => {
+    this.#stop(graceMs).then(() => {
       this.#restarting = false;
       if (this.#closed) return;
       this.#events.state({ state: 'reconnecting', delayMs, reason });
@@ -193,9 +217,9 @@ export class CaptureSupervisor {
     });
   }
 
-  async #stop(): Promise<void> {
+  async #stop(graceMs?: number): Promise<void> {
     const connection = this.#connection;
-    await connection?.close();
+    await connection?.close(graceMs);
     if (this.#connection === connection) this.#connection = undefined;
   }
 }
