@@ -28,7 +28,7 @@ module.exports = function register(RED: NodeAPI): void {
     function fill(msg: NodeMessage, frame: Frame): NodeMessage {
       msg.payload = frame.data;
       msg.image = frame.data;
-      msg.frame = { source: frame.source, seq: ++seq, time: Date.now(), width: frame.width, height: frame.height, format: 'jpeg' };
+      msg.frame = { source: frame.source, seq: ++seq, time: Date.now(), width: frame.width, height: frame.height, format: frame.format ?? 'jpeg' };
       return msg;
     }
     const reportError = (err: unknown): Error => {
@@ -49,9 +49,10 @@ module.exports = function register(RED: NodeAPI): void {
     let setupError: Error | undefined;
 
     /** A pushed frame: to the rate gate (continuous) or kept for the next input msg. */
-    function onPushed(data: Buffer, label: string): void {
-      const size = jpegSize(data);
-      const frame: Frame = { data, width: size?.width ?? 0, height: size?.height ?? 0, source: label };
+    function onPushed(data: Buffer, camera: PushCamera): void {
+      const { raw, label } = camera;
+      const size = raw ?? jpegSize(data);
+      const frame: Frame = { data, width: size?.width ?? 0, height: size?.height ?? 0, source: label, format: raw ? 'rgb' : 'jpeg' };
       if (gate) return gate.offer(frame);
       latest = frame;
       for (const w of waiting.splice(0)) {
@@ -89,14 +90,12 @@ module.exports = function register(RED: NodeAPI): void {
           });
         }
       } else {
-        let label = '';
         // A stopped capture cannot start again; "start" makes a new one.
         makePushed = () => {
-          const camera = pushCamera(kind as Exclude<typeof kind, (typeof PULL_SOURCES)[number]>, settings, baseDir, credentials, {
-            frame: (jpeg) => onPushed(jpeg, label),
+          const camera: PushCamera = pushCamera(kind as Exclude<typeof kind, (typeof PULL_SOURCES)[number]>, settings, baseDir, credentials, {
+            frame: (data) => onPushed(data, camera),
             state: onState,
           });
-          label = camera.label;
           return camera;
         };
         pushed = makePushed();

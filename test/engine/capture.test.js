@@ -8,6 +8,8 @@ const { assets, lib } = require('../helpers/paths');
 const { JpegStreamSplitter } = lib('camera/jpeg-stream');
 const { CaptureSupervisor, ProcessConnection } = lib('camera/supervisor');
 const { ffmpegSpec, redactUrl } = lib('camera/ffmpeg');
+const { RawFrameSplitter } = lib('camera/raw-stream');
+const { processCamera } = lib('camera/streams');
 const { delay, until } = require('../helpers/wait');
 
 const video = (name) => path.join(assets, 'media', 'video', name);
@@ -68,6 +70,42 @@ describe('JPEG stream splitter', () => {
     splitter.push(stream.subarray(first)); // ...then whole frames
     assert.ok(frames.length >= 48, `${frames.length} frames`);
     assert.ok(drops.includes('garbage'));
+  });
+});
+
+describe('raw frame splitter', () => {
+  it('cuts any chunking into the same fixed-size frames, each in its own memory', () => {
+    const frameBytes = 7 * 5 * 3;
+    const stream = Buffer.from(Array.from({ length: frameBytes * 9 + 11 }, (_, i) => (i * 31) % 251));
+    for (const sizes of [[stream.length], [1], [frameBytes], [frameBytes - 1, frameBytes + 2], [64, 3, 500, 17]]) {
+      const frames = [];
+      const splitter = new RawFrameSplitter(frameBytes, (f) => frames.push(f));
+      let at = 0;
+      for (let i = 0; at < stream.length; i++) {
+        const size = sizes[i % sizes.length];
+        splitter.push(stream.subarray(at, at + size));
+        at += size;
+      }
+      assert.equal(frames.length, 9, `chunks of ${sizes}: the 11 bytes left over are not a frame`);
+      frames.forEach((f, i) => assert.ok(f.equals(stream.subarray(i * frameBytes, (i + 1) * frameBytes)), `frame ${i} with chunks of ${sizes}`));
+      frames[0].fill(0); // a later frame must not share these bytes
+      assert.ok(frames[1].equals(stream.subarray(frameBytes, 2 * frameBytes)));
+    }
+  });
+
+  it('gets raw RGB pixels from ffmpeg at the size asked for', async () => {
+    const frames = [];
+    const camera = processCamera(() => ffmpegSpec({ kind: 'lavfi', graph: 'color=c=0x2060C0:size=64x48:rate=10' }, { format: 'rgb', width: 32, height: 24 }),
+      { frame: (f) => frames.push(f), state: () => undefined }, {}, 32 * 24 * 3);
+    try {
+      camera.start();
+      await until(() => frames.length >= 3, 'raw frames', 15000);
+    } finally {
+      await camera.close();
+    }
+    assert.ok(frames.every((f) => f.length === 32 * 24 * 3));
+    const [r, g, b] = frames[2];
+    assert.ok(Math.abs(r - 0x20) <= 3 && Math.abs(g - 0x60) <= 3 && Math.abs(b - 0xc0) <= 3, `first pixel ${[r, g, b]} is the colour`);
   });
 });
 

@@ -136,6 +136,45 @@ describe('camera node on supervised sources', function () {
     }
   });
 
+  it('raw RGB frames from a video go through preprocess to YOLOv8n and find the pedestrians', async () => {
+    await load([
+      { id: 'model', type: 'edge-ai-model', path: '${EDGE_AI_MODELS}/detection/yolov8n_640_agpl.onnx', task: 'detection', labelsSource: 'metadata', preResize: 'letterbox', preNormalize: 'unit' },
+      { id: 'cam', type: 'edge-ai-camera', source: 'video', path: VIDEO, output: 'rgb', width: 320, height: 240, mode: 'continuous', fps: 5, wires: [['pre', 'frames']] },
+      { id: 'pre', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['infer']] },
+      { id: 'infer', type: 'edge-ai-infer', model: 'model', mode: 'live', confidence: 0.3, wires: [['out']] },
+      { id: 'frames', type: 'helper' },
+      { id: 'out', type: 'helper' },
+      { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]);
+    const errors = [];
+    helper.getNode('caught').on('input', (msg) => errors.push(msg.error.message));
+    const [frame] = await collect('frames', 1, 20000);
+    assert.deepEqual([frame.frame.format, frame.frame.width, frame.frame.height, frame.payload.length], ['rgb', 320, 240, 320 * 240 * 3]);
+    assert.ok(frame.image.equals(frame.payload), 'msg.image is the frame too');
+    const results = await collect('out', 3, 30000);
+    for (const msg of results) {
+      const persons = msg.payload.filter((d) => d.label === 'person');
+      assert.ok(persons.length >= 2, `pedestrians in frame ${msg.frame.seq}: ${JSON.stringify(msg.payload.map((d) => d.label))}`);
+      for (const { box } of persons) assert.ok(box.x >= -1 && box.y >= -1 && box.x + box.w <= 321 && box.y + box.h <= 241, `box inside 320x240: ${JSON.stringify(box)}`);
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  it('refuses raw RGB from a source that only gives JPEG, and raw RGB without a size', async () => {
+    for (const [camera, expected] of [
+      [{ source: 'mjpeg', url: `http://127.0.0.1:${port}/stream`, output: 'rgb' }, /"output" must be "jpeg" for the mjpeg source .* but is "rgb"/],
+      [{ source: 'video', path: VIDEO, output: 'rgb', width: '', height: '' }, /"width" must be an integer from 16 to 4096/],
+    ]) {
+      await load(flow({ ...camera, mode: 'ondemand' }));
+      const caught = collect('caught', 1, 5000);
+      helper.getNode('cam').receive({});
+      const [msg] = await caught;
+      assert.match(msg.error.message, expected);
+      await helper.unload();
+    }
+  });
+
   it('HTTP MJPEG with credentials: frames arrive and the password shows nowhere', async () => {
     const url = `http://127.0.0.1:${port}/stream`;
     const statuses = [];

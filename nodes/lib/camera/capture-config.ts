@@ -28,6 +28,8 @@ export interface CameraSettings {
   loop?: boolean;
   quality?: number | string;
   stallTimeout?: number | string;
+  /** "jpeg" (the default) or "rgb": raw frames, for the sources that go through ffmpeg. */
+  output?: string;
 }
 
 export interface Credentials {
@@ -88,6 +90,21 @@ export interface PushCamera {
   supervisor: CaptureSupervisor;
   /** What msg.frame.source says: a path, a URL without credentials, a device. */
   label: string;
+  /** Raw RGB frames all have this size; JPEG frames carry their own. */
+  raw?: { width: number; height: number };
+}
+
+/** The sources whose ffmpeg can hand over raw RGB frames instead of JPEGs. */
+export const RAW_SOURCES = ['video', 'stream', 'v4l2'] as const;
+
+/** Raw RGB output and its fixed frame size, or undefined for JPEG. */
+function rawOutput(kind: SourceKind, s: CameraSettings): { width: number; height: number } | undefined {
+  if (choiceSetting('output', s.output, 'jpeg', ['jpeg', 'rgb'] as const) === 'jpeg') return undefined;
+  if (!(RAW_SOURCES as readonly string[]).includes(kind)) {
+    throw new EdgeAiError('badSetting', { name: 'output', expected: `"jpeg" for the ${kind} source (raw RGB comes from ${RAW_SOURCES.join(', ')})`, received: '"rgb"' });
+  }
+  // Every frame must have the same length for the stream to be split, so ffmpeg scales to this.
+  return { width: numberSetting('width', s.width, 0, 16, 4096, true), height: numberSetting('height', s.height, 0, 16, 4096, true) };
 }
 
 /** A supervised capture for the push kinds. */
@@ -96,6 +113,8 @@ export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSetting
   const { fps } = cameraPace(s);
   const stallTimeoutMs = numberSetting('stallTimeout', s.stallTimeout, 10, 1, 300) * 1000;
   const options = { stallTimeoutMs };
+  const raw = rawOutput(kind, s);
+  const output = raw ? { format: 'rgb' as const, ...raw, fps, quality } : { format: 'jpeg' as const, fps, quality };
   const size = (): { width?: number; height?: number } => {
     const width = numberSetting('width', s.width, 0, 0, 4096, true);
     const height = numberSetting('height', s.height, 0, 0, 4096, true);
@@ -109,16 +128,16 @@ export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSetting
   let label: string;
   if (kind === 'video') {
     label = expandPath(s.path ?? '', baseDir);
-    spec = ffmpegSpec({ kind: 'file', path: label, loop: s.loop !== false }, { format: 'jpeg', fps, quality });
+    spec = ffmpegSpec({ kind: 'file', path: label, loop: s.loop !== false }, output);
   } else if (kind === 'stream') {
     const target = urlWithCredentials(s.url, ['rtsp', 'rtsps', 'http', 'https'], credentials);
     label = target.label;
     const rtspTransport = choiceSetting('rtspTransport', s.rtspTransport, 'tcp', ['tcp', 'udp'] as const);
-    spec = ffmpegSpec({ kind: 'url', url: target.url, rtspTransport }, { format: 'jpeg', fps, quality });
+    spec = ffmpegSpec({ kind: 'url', url: target.url, rtspTransport }, output);
   } else if (kind === 'v4l2') {
     label = String(s.device || '/dev/video0');
     const inputFormat = choiceSetting('inputFormat', s.inputFormat, '', ['', 'mjpeg', 'yuyv422'] as const);
-    spec = ffmpegSpec({ kind: 'v4l2', device: label, fps, inputFormat: inputFormat || undefined, ...size() }, { format: 'jpeg', quality });
+    spec = ffmpegSpec({ kind: 'v4l2', device: label, fps, inputFormat: inputFormat || undefined, ...size() }, { ...output, fps: undefined });
   } else {
     label = 'rpicam';
     const { width, height } = size();
@@ -127,7 +146,7 @@ export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSetting
       args: ['-t', '0', '-n', '--codec', 'mjpeg', '-q', String(quality), '--framerate', String(fps), ...(width && height ? ['--width', String(width), '--height', String(height)] : []), '-o', '-'],
     };
   }
-  return { supervisor: processCamera(() => spec, events, options), label };
+  return { supervisor: processCamera(() => spec, events, options, raw && raw.width * raw.height * 3), label, raw };
 }
 
 /** rpicam-vid on current Raspberry Pi OS, libcamera-vid on older releases (looked up on PATH). */

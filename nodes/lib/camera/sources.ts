@@ -5,8 +5,9 @@ import { EdgeAiError } from '../errors';
 import { openImage, sniffFormat } from '../image/decode';
 
 export interface Frame {
-  /** Encoded JPEG. */
+  /** Encoded JPEG, or width*height*3 bytes of RGB when format is "rgb". */
   data: Buffer;
+  format?: 'jpeg' | 'rgb';
   width: number;
   height: number;
   /** Where it came from: "pattern", a file path. */

@@ -1,9 +1,10 @@
 // Cameras that push frames: a supervised process (ffmpeg, rpicam-vid) writing back-to-back
-// JPEGs, or an HTTP MJPEG stream. Each new connection gets a fresh parser, so a frame cut off
-// by a reconnect is never glued to the next one.
+// JPEGs or raw frames, or an HTTP MJPEG stream. Each new connection gets a fresh parser, so a
+// frame cut off by a reconnect is never glued to the next one.
 import { HttpConnection, type HttpOptions } from './http';
 import { JpegStreamSplitter } from './jpeg-stream';
 import { MjpegParser, boundaryFromContentType, type MjpegLimits } from './mjpeg';
+import { RawFrameSplitter } from './raw-stream';
 import { CaptureSupervisor, ProcessConnection, type CaptureState, type ProcessSpec, type SupervisorOptions } from './supervisor';
 
 export interface StreamEvents {
@@ -11,11 +12,19 @@ export interface StreamEvents {
   state(state: CaptureState): void;
 }
 
-export function processCamera(spec: () => ProcessSpec, events: StreamEvents, options: Partial<SupervisorOptions> = {}, maxFrameBytes?: number): CaptureSupervisor {
-  let splitter: JpegStreamSplitter | undefined;
+/**
+ * A supervised capture process. Its output is back-to-back JPEGs, or raw frames of
+ * `rawFrameBytes` each when that is given.
+ */
+export function processCamera(spec: () => ProcessSpec, events: StreamEvents, options: Partial<SupervisorOptions> = {}, rawFrameBytes?: number): CaptureSupervisor {
+  let splitter: { push(chunk: Buffer): void } | undefined;
   const supervisor: CaptureSupervisor = new CaptureSupervisor(() => new ProcessConnection(spec()), {
     restart: () => {
-      splitter = new JpegStreamSplitter({ frame: (jpeg) => { supervisor.frameSeen(); events.frame(jpeg); } }, maxFrameBytes);
+      const frame = (data: Buffer): void => {
+        supervisor.frameSeen();
+        events.frame(data);
+      };
+      splitter = rawFrameBytes ? new RawFrameSplitter(rawFrameBytes, frame) : new JpegStreamSplitter({ frame });
     },
     data: (chunk) => splitter?.push(chunk),
     state: events.state,
