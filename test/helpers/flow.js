@@ -16,9 +16,9 @@ process.env.EDGE_AI_MEDIA = path.join(assets, 'media');
 
 const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
 const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
-const extraNodes = ['common/20-inject.js', 'common/90-comment.js'].map((f) => require(path.join(coreNodes, 'core', f)));
+const extraNodes = ['common/20-inject.js', 'common/90-comment.js', 'function/15-change.js'].map((f) => require(path.join(coreNodes, 'core', f)));
 
-/** Load a flow with our nodes plus inject/comment (catch, status, complete come from the helper). */
+/** Load a flow with our nodes plus inject, comment and change (catch, status, complete come from the helper). */
 function load(flow, credentials) {
   // Nodes without `z` count as config nodes; put all others on one tab.
   const onTab = flow.map((n) => (n.type === 'edge-ai-model' || n.type === 'tab' || n.z ? n : { z: 'tab', ...n }));

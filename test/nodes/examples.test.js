@@ -2,8 +2,11 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const { spawn } = require('node:child_process');
 const { helper, load, collect } = require('../helpers/flow');
-const { root } = require('../helpers/paths');
+const { root, assets } = require('../helpers/paths');
+const { startRtspRelay } = require('../helpers/rtsp-server');
+const { until } = require('../helpers/wait');
 
 const examplesDir = path.join(root, 'examples');
 
@@ -55,5 +58,33 @@ describe('examples', function () {
     const frames = await detections;
     assert.ok(frames.every((m) => Array.isArray(m.payload) && m.frame.source === 'pattern' && m.frame.width === 640));
     assert.ok(frames[2].frame.seq > frames[0].frame.seq);
+  });
+  it('"network camera count people" counts the pedestrians of an RTSP camera and reports its status', async () => {
+    // The camera: the sample CCTV video published by ffmpeg into an RTSP relay on 127.0.0.1.
+    const relay = await startRtspRelay();
+    const url = `rtsp://127.0.0.1:${relay.port}/cctv`;
+    const camera = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1',
+      '-i', path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4'), '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '5',
+      '-f', 'rtsp', '-rtsp_transport', 'tcp', url], { stdio: 'ignore' });
+    process.env.EDGE_AI_CAMERA_URL = url;
+    try {
+      await until(() => relay.hasPublisher, 'the RTSP publisher');
+      const flow = example('03 network camera count people.json');
+      await load(flow);
+      const statuses = collect(debugNode(flow, 'camera status'), 1, 40000);
+      const events = collect(debugNode(flow, 'events'), 1, 60000);
+      const counts = await collect(debugNode(flow, 'people'), 3, 60000);
+      assert.ok(counts.every((m) => m.payload >= 2 && m.frame.format === 'rgb' && m.frame.source === url), `people counted: ${counts.map((m) => m.payload)}`);
+      const [event] = await events;
+      assert.deepEqual([event.payload.type, event.payload.labels], ['start', ['person']]);
+      // The status node passes the camera's status on (the helper runtime shows catalog keys, not texts).
+      const [status] = await statuses;
+      assert.equal(status.status.source.name, 'network camera');
+      assert.match(status.status.text, /streaming/);
+    } finally {
+      delete process.env.EDGE_AI_CAMERA_URL;
+      camera.kill('SIGKILL');
+      await relay.close();
+    }
   });
 });
