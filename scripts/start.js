@@ -32,7 +32,6 @@ function writeSettings(userDir, port, extra = '') {
   uiHost: '127.0.0.1',
   uiPort: ${port},
   flowFile: 'flows.json',
-  credentialSecret: false,
   editorTheme: { tours: false, projects: { enabled: false } },
   logging: { console: { level: 'info', metrics: false, audit: false } },
 ${extra}};

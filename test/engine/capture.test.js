@@ -1,6 +1,7 @@
 'use strict';
 // Capture through real ffmpeg processes, supervised.
 const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
@@ -11,6 +12,7 @@ const { ffmpegSpec, redactUrl } = lib('camera/ffmpeg');
 const { RawFrameSplitter } = lib('camera/raw-stream');
 const { processCamera } = lib('camera/streams');
 const { delay, until } = require('../helpers/wait');
+const { startRtspRelay } = require('../helpers/rtsp-server');
 
 const video = (name) => path.join(assets, 'media', 'video', name);
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
@@ -191,6 +193,40 @@ describe('supervised ffmpeg capture', function () {
     } finally {
       await supervisor.close();
     }
+  });
+
+  it('passes a URL with a password on stdin, not on the command line, and says why a login failed', async () => {
+    const relay = await startRtspRelay({ auth: { user: 'viewer', password: 'pw-OK' } });
+    const publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10',
+      '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '5', '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://127.0.0.1:${relay.port}/cam`], { stdio: 'ignore' });
+    const read = async (password) => {
+      const spec = ffmpegSpec({ kind: 'url', url: `rtsp://viewer:${password}@127.0.0.1:${relay.port}/cam`, rtspTransport: 'tcp' }, { format: 'jpeg' });
+      assert.ok(!spec.args.join(' ').includes(password) && spec.stdin.includes(`rtsp://viewer:${password}@`), 'the URL is on stdin only');
+      const frames = [];
+      const states = [];
+      const camera = processCamera(() => spec, { frame: (f) => frames.push(f), state: (s) => states.push(s) }, { initialBackoffMs: 5000 });
+      camera.start();
+      await until(() => frames.length >= 2 || states.some((s) => s.state === 'reconnecting'), 'frames or a failure', 15000);
+      await camera.close();
+      return { frames, reasons: states.filter((s) => s.state === 'reconnecting').map((s) => s.reason) };
+    };
+    try {
+      await until(() => relay.hasPublisher, 'the publisher');
+      const right = await read('pw-OK');
+      assert.ok(right.frames.length >= 2, `frames with the right password (${right.reasons})`);
+      const wrong = await read('pw-wrong');
+      assert.equal(wrong.frames.length, 0);
+      assert.match(wrong.reasons[0], /401 Unauthorized/);
+      assert.ok(!wrong.reasons[0].includes('pw-wrong'));
+    } finally {
+      publisher.kill('SIGKILL');
+      await relay.close();
+    }
+    const plain = ffmpegSpec({ kind: 'url', url: 'rtsp://127.0.0.1/cam' }, { format: 'jpeg' });
+    assert.equal(plain.stdin, undefined, 'a URL without credentials stays on the command line');
+    const quoted = ffmpegSpec({ kind: 'url', url: "rtsp://u:it's@h/cam" }, { format: 'jpeg' });
+    assert.match(quoted.stdin, /^file 'rtsp:\/\/u:it'\\''s@h\/cam'$/m, 'a quote is escaped the way ffconcat reads it');
+    assert.ok(plain.args.includes('rtsp://127.0.0.1/cam'));
   });
 
   it('hides passwords in URLs', () => {

@@ -21,7 +21,22 @@ function childProcesses() {
   return children;
 }
 
+/** Command lines of any process on the machine that contain `text`. */
+function commandLinesWith(text) {
+  const found = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').join(' ');
+      if (args.includes(text)) found.push(args);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
 /** Running ffmpeg children whose command line mentions `marker`. */
 const ffmpegsWith = (marker) => childProcesses().filter((c) => c.state !== 'Z' && /(^|\/)ffmpeg /.test(c.args) && c.args.includes(marker));
 
-module.exports = { childProcesses, ffmpegsWith };
+module.exports = { childProcesses, commandLinesWith, ffmpegsWith };

@@ -43,11 +43,14 @@ function reply(socket, request, status, headers = {}, body = '') {
 }
 
 /**
- * Starts the relay on 127.0.0.1. `dropPublisher({ resetClients })` cuts the publisher off, and
- * with resetClients also the readers (a camera that reboots) rather than leaving them waiting
- * on a silent connection (a camera that hangs).
+ * Starts the relay on 127.0.0.1; with `auth: { user, password }` readers must log in (Basic).
+ * `dropPublisher({ resetClients })` cuts the publisher off, and with resetClients also the
+ * readers (a camera that reboots) rather than leaving them waiting on a silent connection (a
+ * camera that hangs).
  */
-async function startRtspRelay() {
+async function startRtspRelay({ auth } = {}) {
+  const login = auth && `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+  const READER_METHODS = ['DESCRIBE', 'SETUP', 'PLAY'];
   let sdp; // the publisher's stream description, while one is publishing
   let publisher;
   const players = new Map(); // reader socket -> the publisher it joined; a new publisher does not feed old readers
@@ -60,6 +63,9 @@ async function startRtspRelay() {
     socket.on('error', () => socket.destroy());
     socket.on('data', rtspReader((request) => {
       const session = request.headers.session?.split(';')[0] ?? String(++sessions);
+      if (login && READER_METHODS.includes(request.method) && socket !== publisher && request.headers.authorization !== login) {
+        return reply(socket, request, '401 Unauthorized', { 'WWW-Authenticate': 'Basic realm="camera"' });
+      }
       switch (request.method) {
         case 'ANNOUNCE':
           publisher?.destroy();

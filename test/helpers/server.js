@@ -25,6 +25,7 @@ async function startServer({ settings = '', launch } = {}) {
   }
   return {
     base: `http://127.0.0.1:${port}`,
+    userDir,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {

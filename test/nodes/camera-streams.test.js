@@ -15,7 +15,7 @@ const VIDEO = path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4');
 const PASSWORD = 'p4ss-w0rd-secret';
 
 const listen = (server) => new Promise((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)));
-const { ffmpegsWith } = require('../helpers/processes');
+const { childProcesses, ffmpegsWith } = require('../helpers/processes');
 const { startRtspRelay } = require('../helpers/rtsp-server');
 
 function jpegFrames() {
@@ -134,6 +134,41 @@ describe('camera node on supervised sources', function () {
       source.kill('SIGKILL');
       await relay.close();
     }
+  });
+
+  it('RTSP with a password: frames arrive, and the password is in no command line, status or error', async () => {
+    const relay = await startRtspRelay({ auth: { user: 'viewer', password: PASSWORD } });
+    const url = `rtsp://127.0.0.1:${relay.port}/locked`;
+    const source = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',
+      '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '5', '-f', 'rtsp', '-rtsp_transport', 'tcp', url], { stdio: 'ignore' });
+    const seen = []; // every command line of our children, status and log line while it runs
+    const watcher = setInterval(() => seen.push(...childProcesses().map((c) => c.args)), 20);
+    try {
+      await until(() => relay.hasPublisher, 'the publisher');
+      await load(flow({ source: 'stream', url, mode: 'continuous', fps: 10 }), { cam: { user: 'viewer', password: PASSWORD } });
+      const cam = helper.getNode('cam');
+      const setStatus = cam.status.bind(cam);
+      cam.status = (st) => { seen.push(JSON.stringify(st)); setStatus(st); };
+      const frames = await collect('out', 3, 20000);
+      assert.deepEqual([frames[2].frame.width, frames[2].frame.height, frames[2].frame.source], [320, 240, url]);
+      assert.ok(seen.some((line) => /ffmpeg .*-f concat .*-i pipe:0/.test(line)), 'the camera ffmpeg was seen, reading its input list from stdin');
+      // A wrong password: the camera keeps retrying, and says why without the password.
+      await helper.unload();
+      await load(flow({ source: 'stream', url, mode: 'continuous', fps: 10 }), { cam: { user: 'viewer', password: `${PASSWORD}-wrong` } });
+      const wrong = helper.getNode('cam');
+      const setWrong = wrong.status.bind(wrong);
+      const reconnecting = new Promise((resolve) => {
+        wrong.status = (st) => { seen.push(JSON.stringify(st)); setWrong(st); if (/reconnecting/.test(st.text)) resolve(st); };
+      });
+      await reconnecting;
+      seen.push(...helper.log().args.map((a) => JSON.stringify(a)));
+    } finally {
+      clearInterval(watcher);
+      source.kill('SIGKILL');
+      await relay.close();
+    }
+    assert.ok(seen.length > 10);
+    assert.deepEqual(seen.filter((line) => line.includes(PASSWORD)), [], 'the password shows nowhere');
   });
 
   it('raw RGB frames from a video go through preprocess to YOLOv8n and find the pedestrians', async () => {

@@ -23,34 +23,54 @@ export interface FfmpegOutput {
 /** Microseconds, as ffmpeg's network options want them. */
 const IO_TIMEOUT_US = '5000000';
 const PROBE_US = '1500000';
+/** What a concat list read from stdin may open: the network protocols of camera URLs. */
+const CONCAT_PROTOCOLS = 'pipe,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httpproxy,crypto';
 
-function inputArgs(input: FfmpegInput): string[] {
+/** Inputs whose URL holds a user name or password. */
+const hasCredentials = (url: string): boolean => /^[a-z][\w+.-]*:\/\/[^/@\s]+@/i.test(url);
+
+/** ffmpeg options of a URL input, as name and value. */
+function urlOptions(input: Extract<FfmpegInput, { kind: 'url' }>): Array<[string, string]> {
+  const scheme = /^(\w+):/.exec(input.url)?.[1]?.toLowerCase();
+  return scheme === 'rtsp' || scheme === 'rtsps'
+    ? [['rtsp_transport', input.rtspTransport ?? 'tcp'], ['timeout', IO_TIMEOUT_US]]
+    : [['rw_timeout', IO_TIMEOUT_US]];
+}
+
+/** The input's arguments, and what goes to ffmpeg's stdin. */
+function inputArgs(input: FfmpegInput): { args: string[]; stdin?: string } {
   switch (input.kind) {
     case 'url': {
-      const scheme = /^(\w+):/.exec(input.url)?.[1]?.toLowerCase();
       // A live source should start within a second or two, not after ffmpeg's 5 s probe.
       // Counting frames to guess the rate would add a second (-vf fps sets the rate anyway),
       // and the packets read while probing are kept (no -fflags nobuffer), so the decoder need
       // not wait for the next keyframe.
-      const live = ['-analyzeduration', PROBE_US, '-fpsprobesize', '0'];
-      if (scheme === 'rtsp' || scheme === 'rtsps') {
-        return [...live, '-rtsp_transport', input.rtspTransport ?? 'tcp', '-timeout', IO_TIMEOUT_US, '-i', input.url];
-      }
-      return [...live, '-rw_timeout', IO_TIMEOUT_US, '-i', input.url];
+      const live: Array<[string, string]> = [['analyzeduration', PROBE_US], ['fpsprobesize', '0']];
+      const options = [...live, ...urlOptions(input)];
+      if (!hasCredentials(input.url)) return { args: [...options.flatMap(([k, v]) => [`-${k}`, v]), '-i', input.url] };
+      // Any local user can read a command line (ps, /proc), so a URL with a password goes in
+      // through stdin, as a one-entry concat list that carries the input's options.
+      const list = ['ffconcat version 1.0', `file '${input.url.replace(/'/g, "'\\''")}'`, ...options.map(([k, v]) => `option ${k} ${v}`)];
+      return {
+        args: [...live.flatMap(([k, v]) => [`-${k}`, v]), '-f', 'concat', '-safe', '0', '-protocol_whitelist', CONCAT_PROTOCOLS, '-i', 'pipe:0'],
+        stdin: `${list.join('\n')}\n`,
+      };
     }
     case 'file':
       // -re: play at the file's own pace, like a camera would deliver it.
-      return ['-re', ...(input.loop ? ['-stream_loop', '-1'] : []), '-i', input.path];
+      return { args: ['-re', ...(input.loop ? ['-stream_loop', '-1'] : []), '-i', input.path] };
     case 'v4l2':
-      return [
-        '-f', 'v4l2',
-        ...(input.inputFormat ? ['-input_format', input.inputFormat] : []),
-        ...(input.width && input.height ? ['-video_size', `${input.width}x${input.height}`] : []),
-        ...(input.fps ? ['-framerate', String(input.fps)] : []),
-        '-i', input.device,
-      ];
+      return {
+        args: [
+          '-f', 'v4l2',
+          ...(input.inputFormat ? ['-input_format', input.inputFormat] : []),
+          ...(input.width && input.height ? ['-video_size', `${input.width}x${input.height}`] : []),
+          ...(input.fps ? ['-framerate', String(input.fps)] : []),
+          '-i', input.device,
+        ],
+      };
     default:
-      return ['-re', '-f', 'lavfi', '-i', input.graph];
+      return { args: ['-re', '-f', 'lavfi', '-i', input.graph] };
   }
 }
 
@@ -63,11 +83,13 @@ export function ffmpegSpec(input: FfmpegInput, output: FfmpegOutput, ffmpeg = 'f
   const encode = output.format === 'rgb'
     ? ['-f', 'rawvideo', '-pix_fmt', 'rgb24']
     : ['-f', 'image2pipe', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-q:v', String(quality)];
+  const { args, stdin } = inputArgs(input);
   return {
     command: ffmpeg,
+    stdin,
     args: [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
-      ...inputArgs(input),
+      ...args,
       '-an', '-sn', '-dn',
       ...(filters.length ? ['-vf', filters.join(',')] : []),
       ...encode,

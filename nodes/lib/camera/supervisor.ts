@@ -21,6 +21,8 @@ export interface Connection {
 export interface ProcessSpec {
   command: string;
   args: string[];
+  /** Written to the process's stdin, which is then closed: for what must not show in `ps`. */
+  stdin?: string;
 }
 
 /** Lines of a child's stderr kept for error messages. */
@@ -48,7 +50,12 @@ export class ProcessConnection implements Connection {
   }
 
   open(onData: (chunk: Buffer) => void, onEnd: (reason: string) => void): void {
-    const child = spawn(this.spec.command, this.spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { stdin } = this.spec;
+    const child = spawn(this.spec.command, this.spec.args, { detached: true, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (stdin !== undefined) {
+      child.stdin?.on('error', () => undefined); // a process that exits at once closes the pipe first
+      child.stdin?.end(stdin);
+    }
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.stdout?.on('data', onData);
