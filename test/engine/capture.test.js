@@ -3,6 +3,7 @@
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const sharp = require('sharp');
 const { assets, lib } = require('../helpers/paths');
@@ -11,6 +12,7 @@ const { CaptureSupervisor, ProcessConnection } = lib('camera/supervisor');
 const { ffmpegSpec, redactUrl } = lib('camera/ffmpeg');
 const { RawFrameSplitter } = lib('camera/raw-stream');
 const { processCamera } = lib('camera/streams');
+const { pushCamera } = lib('camera/capture-config');
 const { delay, until } = require('../helpers/wait');
 const { startRtspRelay } = require('../helpers/rtsp-server');
 
@@ -227,6 +229,45 @@ describe('supervised ffmpeg capture', function () {
     const quoted = ffmpegSpec({ kind: 'url', url: "rtsp://u:it's@h/cam" }, { format: 'jpeg' });
     assert.match(quoted.stdin, /^file 'rtsp:\/\/u:it'\\''s@h\/cam'$/m, 'a quote is escaped the way ffconcat reads it');
     assert.ok(plain.args.includes('rtsp://127.0.0.1/cam'));
+  });
+
+  it('asks a USB camera for its format, size and rate', () => {
+    const { args } = ffmpegSpec({ kind: 'v4l2', device: '/dev/video2', inputFormat: 'mjpeg', width: 1280, height: 720, fps: 15 }, { format: 'jpeg' });
+    const input = args.slice(args.indexOf('-f'), args.indexOf('-i') + 2);
+    assert.deepEqual(input, ['-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '1280x720', '-framerate', '15', '-i', '/dev/video2']);
+  });
+
+  it('runs rpicam-vid (or libcamera-vid on older systems) from PATH and splits its MJPEG output', async () => {
+    // A stand-in for the Pi's camera app (no camera here): it notes its arguments and writes
+    // the sample MJPEG stream to stdout, as rpicam-vid --codec mjpeg -o - does.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-rpicam-'));
+    const argsFile = path.join(bin, 'args');
+    const script = `#!/bin/sh\necho "$(basename "$0") $*" > '${argsFile}'\nexec cat '${video('vtest_10s_5fps.mjpeg')}'\n`;
+    const savedPath = process.env.PATH;
+    const run = async (settings) => {
+      const frames = [];
+      const camera = pushCamera('rpicam', settings, bin, {}, { frame: (f) => frames.push(f), state: () => undefined });
+      camera.supervisor.start();
+      await until(() => frames.length >= 10, 'frames from the camera app', 10000);
+      await camera.supervisor.close();
+      assert.equal(camera.label, 'rpicam');
+      return { frames, commandLine: fs.readFileSync(argsFile, 'utf8').trim() };
+    };
+    try {
+      fs.writeFileSync(path.join(bin, 'libcamera-vid'), script, { mode: 0o755 });
+      process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+      const older = await run({ width: 640, height: 480, fps: 5, quality: 90 });
+      const meta = await sharp(older.frames[9]).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 640, 480]);
+      assert.equal(older.commandLine, 'libcamera-vid -t 0 -n --codec mjpeg -q 90 --framerate 5 --width 640 --height 480 -o -');
+      fs.copyFileSync(path.join(bin, 'libcamera-vid'), path.join(bin, 'rpicam-vid'));
+      assert.match((await run({})).commandLine, /^rpicam-vid -t 0 -n --codec mjpeg -q 80 --framerate 5 -o -$/, 'rpicam-vid first, at the camera\'s own size');
+      process.env.PATH = '/nonexistent';
+      assert.throws(() => pushCamera('rpicam', {}, bin, {}, { frame: () => undefined, state: () => undefined }), (err) => err.code === 'captureCommandMissing');
+    } finally {
+      process.env.PATH = savedPath;
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('hides passwords in URLs', () => {
