@@ -6,6 +6,8 @@ const { models, lib } = require('../helpers/paths');
 const { nonMaxSuppression, iou } = lib('decode/nms');
 const { topK, toProbabilities } = lib('decode/classification');
 const { decodeYolo, readYoloLayout } = lib('decode/yolo');
+const { decodeYoloxGrid } = lib('decode/yolox');
+const { decodeBoxesScores } = lib('decode/boxes-scores');
 const { readOnnxModelInfo } = lib('model/onnx-metadata');
 const { parseUltralyticsNames, parseLabelLines } = lib('model/labels');
 
@@ -127,5 +129,52 @@ describe('ONNX metadata and labels', () => {
     assert.deepEqual(parseLabelLines('a\r\nb\n\nd\n\n'), ['a', 'b', '', 'd']);
     assert.deepEqual(parseUltralyticsNames(`{0: 'a', 2: "it's", 1: 'b'}`), ['a', 'b', "it's"]);
     assert.equal(parseUltralyticsNames('person,car'), undefined);
+  });
+});
+
+describe('YOLOX raw head', () => {
+  // A 64x32 input: strides 8, 16, 32 give 8x4 + 4x2 + 2x1 = 42 grid cells.
+  const cells = 42;
+  const head = (classes) => new Float32Array(cells * (5 + classes));
+
+  it('decodes grid offsets and log sizes into model-input pixels, and keeps the objectness', () => {
+    const data = head(2);
+    // Cell (x 3, y 1) of stride 8 (row 1*8+3 = 11): a box 0.5 cells right of the cell corner, 16x8 px.
+    const row = 11 * 7;
+    data.set([0.5, 0.25, Math.log(2), Math.log(1), 0.9, 0.1, 0.8], row);
+    // Cell (x 1, y 0) of stride 32 (row 32 + 8 + 1 = 41): class 0.
+    data.set([0, 0, 0, 0, 0.6, 0.7, 0.2], 41 * 7);
+    const reading = decodeYoloxGrid(data, [1, cells, 7], 64, 32);
+    assert.deepEqual(reading, { anchors: cells, classes: 2, valueStride: 1, anchorStride: 7, objectness: true });
+    assert.deepEqual(Array.from(data.subarray(row, row + 4)), [(3 + 0.5) * 8, (1 + 0.25) * 8, 16, 8]);
+    const found = decodeYolo(data, reading, { ...options, confidence: 0.3 }, ['cat', 'dog']);
+    assert.deepEqual(found.map((d) => [d.label, +d.score.toFixed(3)]), [['dog', 0.72], ['cat', 0.42]]);
+    assert.deepEqual(found[0].box, { x: 28 - 8, y: 10 - 4, w: 16, h: 8 });
+    assert.deepEqual(found[1].box, { x: 32 - 16, y: 0 - 16, w: 32, h: 32 });
+  });
+
+  it('names the shape it expected for the input size', () => {
+    assert.throws(() => decodeYoloxGrid(head(2), [1, 40, 7], 64, 32), /\[1, 42, 5\+C\].*64x32/);
+  });
+});
+
+describe('SSD-style boxes and scores', () => {
+  it('skips the background class, scales relative corners to the input and applies NMS', () => {
+    const scores = { data: Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.25, 0.75, 0.1, 0.9]), dims: [1, 4, 2] };
+    const boxes = {
+      data: Float32Array.from([0, 0, 1, 1, 0.1, 0.1, 0.5, 0.5, 0.11, 0.1, 0.5, 0.52, 0.6, 0.5, 0.9, 1]),
+      dims: [1, 4, 4],
+    };
+    const found = decodeBoxesScores({ scores, boxes }, 320, 240, { confidence: 0.5, iou: 0.3, maxDetections: 10, classAgnostic: false }, ['background', 'face']);
+    // Anchor 0 is background; anchor 2 overlaps anchor 1 and scores less.
+    assert.deepEqual(found.map((d) => [d.label, d.score]), [['face', Math.fround(0.9)], ['face', Math.fround(0.8)]]);
+    const close = (box, expected) => Object.keys(expected).every((k) => Math.abs(box[k] - expected[k]) < 1e-3);
+    assert.ok(close(found[0].box, { x: 192, y: 120, w: 96, h: 120 }), JSON.stringify(found[0].box));
+    assert.ok(close(found[1].box, { x: 32, y: 24, w: 128, h: 96 }), JSON.stringify(found[1].box));
+  });
+
+  it('says which shapes it needs', () => {
+    const bad = { scores: { data: new Float32Array(8), dims: [1, 4, 2] }, boxes: { data: new Float32Array(12), dims: [1, 3, 4] } };
+    assert.throws(() => decodeBoxesScores(bad, 320, 240, options), /boxes \[1, N, 4\] and scores \[1, N, C\]/);
   });
 });

@@ -3,7 +3,7 @@ import type { Box } from '../image/transform';
 import { labelFor } from './classification';
 import { nonMaxSuppression } from './nms';
 
-export type YoloLayout = 'auto' | 'v8' | 'v5';
+export type YoloLayout = 'auto' | 'v8' | 'v5' | 'yolox';
 
 export interface YoloOptions {
   layout: YoloLayout;

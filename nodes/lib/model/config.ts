@@ -76,7 +76,7 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
     path: expandPath(settings.path, baseDir),
     sha256: sha256 || undefined,
     task,
-    yoloLayout: choiceSetting<YoloLayout>('yoloLayout', settings.yoloLayout, 'auto', ['auto', 'v8', 'v5']),
+    yoloLayout: choiceSetting<YoloLayout>('yoloLayout', settings.yoloLayout, 'auto', ['auto', 'v8', 'v5', 'yolox']),
     labels,
     threads: numberSetting('threads', settings.threads, 1, 1, 16, true),
     spinning: settings.spinning === true,

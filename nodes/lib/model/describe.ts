@@ -132,12 +132,31 @@ export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeo
   return { name: input.name, type: input.type, layout, width, height, dims };
 }
 
+/** How a detection model's outputs are decoded. */
+export type Detector = 'yolo' | 'yolox' | 'boxes-scores';
+
+/** The decoder set on the model node, or the one the doctor recognised for "auto". */
+export function detectorFor(yoloLayout: YoloLayout, doctor: DoctorReport): Detector {
+  if (yoloLayout === 'yolox') return 'yolox';
+  if (yoloLayout !== 'auto') return 'yolo';
+  return doctor.layout === 'yolox' || doctor.layout === 'boxes-scores' ? doctor.layout : 'yolo';
+}
+
+/** The scores and boxes outputs of an SSD-style model, by the names the doctor found. */
+export function boxesScoresOutputs(doctor: DoctorReport): { scores: string; boxes: string } {
+  const note = doctor.notes.find((n) => n.code === 'boxesScores');
+  return { scores: String(note?.params?.scores ?? 'scores'), boxes: String(note?.params?.boxes ?? 'boxes') };
+}
+
 export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
   const { labels } = info;
-  const output = info.outputs[0];
+  const detector = detectorFor(config.yoloLayout, info.doctor);
+  const output = detector === 'boxes-scores' ? info.outputs.find((o) => o.name === boxesScoresOutputs(info.doctor).scores) : info.outputs[0];
   if (!labels || !output || info.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
   const dims = output.dims as number[];
-  const classes = info.task === 'classification' ? dims[dims.length - 1] : readYoloLayout(dims, config.yoloLayout, labels.length).classes;
+  const classes = info.task === 'classification' || detector === 'boxes-scores'
+    ? dims[dims.length - 1]
+    : readYoloLayout(dims, detector === 'yolox' ? 'yolox' : config.yoloLayout, labels.length).classes;
   if (classes !== labels.length) {
     const source = config.labels.kind === 'file' ? config.labels.path : config.labels.kind;
     throw new EdgeAiError('labelsCount', { source, labels: labels.length, classes });

@@ -12,7 +12,7 @@ export const DOCTOR_TEXTS = {
   ultralytics: 'Ultralytics YOLO __version__ output with __classes__ classes',
   yolox: 'YOLOX raw head: __anchors__ anchors over strides 8/16/32, __classes__ classes, objectness',
   yoloGuess: 'Looks like a YOLO __version__ output; the layout was guessed from its shape',
-  boxesScores: 'SSD-style output pair: scores "__scores__" and boxes "__boxes__" over __anchors__ anchors (UltraFace-like)',
+  boxesScores: 'SSD-style output pair: scores "__scores__" and boxes "__boxes__" over __anchors__ anchors (UltraFace-like); class 0 is the background, so labels start with it',
   yunet: 'YuNet face detector: cls/obj/bbox/kps outputs per stride',
   blazeface: 'BlazeFace: __anchors__ SSD anchors with 16 box and keypoint values each',
   classification: 'Classifier with __classes__ classes',
@@ -154,7 +154,8 @@ function recogniseLayout(report: DoctorReport, width: number | undefined, height
     const [boxesName, scoresName] = boxesFirst ? [names[0], names[1]] : [names[1], names[0]];
     if (boxes[boxes.length - 1] === 4 && boxes.length === scores.length && boxes[boxes.length - 2] === scores[scores.length - 2]) {
       const anchors = boxes[boxes.length - 2];
-      return pending(report, 'boxes-scores', { code: 'boxesScores', params: { scores: scoresName, boxes: boxesName, anchors } },
+      report.classes = scores[scores.length - 1];
+      return detector(report, 'boxes-scores', { code: 'boxesScores', params: { scores: scoresName, boxes: boxesName, anchors } },
         base({ resize: 'stretch', normalize: 'custom', mean: [127, 127, 127], std: [128, 128, 128] }));
     }
   }
@@ -194,7 +195,8 @@ function detection(report: DoctorReport, rows: number, columns: number, width: n
   const cells = width && height ? gridCells(width, height) : undefined;
   if (cells && rows === cells && columns >= 6) {
     report.classes = columns - 5;
-    return pending(report, 'yolox', { code: 'yolox', params: { anchors: rows, classes: columns - 5 } },
+    report.yoloLayout = 'yolox';
+    return detector(report, 'yolox', { code: 'yolox', params: { anchors: rows, classes: columns - 5 } },
       base({ align: 'topleft', channels: 'bgr', normalize: 'raw' }));
   }
   if (cells && columns === cells && rows >= 5) return yolo('v8', rows - 4, 'ultralytics');
@@ -219,6 +221,14 @@ function classification(report: DoctorReport, classes: number): void {
     report.preprocess = base({ resize: 'crop', normalize: 'imagenet' });
     report.notes.push({ code: 'normalizationGuess' });
   }
+}
+
+/** A detection layout with a decoder of its own (not Ultralytics'). */
+function detector(report: DoctorReport, layout: ModelLayout, note: DoctorNote, preprocess: SuggestedPreprocess): void {
+  report.layout = layout;
+  report.task = 'detection';
+  report.preprocess = preprocess;
+  report.notes.push(note);
 }
 
 /** A layout recognised whose decoder is still to come: raw task, suggested preprocessing. */

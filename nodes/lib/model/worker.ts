@@ -5,10 +5,12 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
 import { toProbabilities, topK } from '../decode/classification';
-import { decodeYolo, readYoloLayout } from '../decode/yolo';
+import { decodeBoxesScores } from '../decode/boxes-scores';
+import { decodeYolo, readYoloLayout, type Detection } from '../decode/yolo';
+import { decodeYoloxGrid } from '../decode/yolox';
 import { boxToSource } from '../image/transform';
 import { convertPixels, elementCount } from '../image/tensor';
-import { checkLabelCount, describeModel, inputGeometry, inspectModel, type ModelConfig, type ModelInfo } from './describe';
+import { boxesScoresOutputs, checkLabelCount, describeModel, detectorFor, inputGeometry, inspectModel, type Detector, type ModelConfig, type ModelInfo } from './describe';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const port = parentPort;
@@ -17,6 +19,10 @@ if (!port) throw new Error('worker.js must run in a worker thread');
 let session: ort.InferenceSession | undefined;
 let config: ModelConfig | undefined;
 let labels: string[] | undefined;
+let detector: Detector = 'yolo';
+let inputSize = { width: 0, height: 0 };
+/** The output names of an SSD-style model. */
+let scoredOutputs = { scores: '', boxes: '' };
 /** The converted input tensor, reused between frames of the same size and type. */
 let convertTarget: Float32Array | Uint8Array | undefined;
 
@@ -48,6 +54,9 @@ async function load(next: ModelConfig): Promise<void> {
   checkLabelCount(next, full);
   config = next;
   labels = info.labels;
+  detector = detectorFor(next.yoloLayout, info.doctor);
+  scoredOutputs = boxesScoresOutputs(info.doctor);
+  inputSize = { width: full.input.width, height: full.input.height };
   reply({ kind: 'loaded', info: full });
 }
 
@@ -82,11 +91,15 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     }
     return { output: raw, transfer };
   }
+  const floats = (name: string): { data: Float32Array; dims: readonly number[] } => {
+    const tensor = outputs[name];
+    if (tensor.type !== 'float32') {
+      throw new EdgeAiError('outputShape', { output: name, dims: tensor.dims.join(','), decoder: request.kind, reason: `type ${tensor.type}, expected float32` });
+    }
+    return { data: tensor.data as Float32Array, dims: tensor.dims };
+  };
   const first = outputs[names[0]];
-  if (first.type !== 'float32') {
-    throw new EdgeAiError('outputShape', { output: names[0], dims: first.dims.join(','), decoder: request.kind, reason: `type ${first.type}, expected float32` });
-  }
-  const data = first.data as Float32Array;
+  const { data } = floats(names[0]);
   if (request.kind === 'classification') {
     const classes = first.dims[first.dims.length - 1];
     if (data.length !== classes) {
@@ -95,9 +108,17 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     if (labels && labels.length !== classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes });
     return { output: topK(toProbabilities(data), request.topK, request.minScore, labels), transfer: [] };
   }
-  const reading = readYoloLayout(first.dims, active.yoloLayout, labels?.length);
-  if (labels && labels.length !== reading.classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: reading.classes });
-  const detections = decodeYolo(data, reading, { layout: active.yoloLayout, ...request.yolo }, labels);
+  let detections: Detection[];
+  if (detector === 'boxes-scores') {
+    detections = decodeBoxesScores({ scores: floats(scoredOutputs.scores), boxes: floats(scoredOutputs.boxes) }, inputSize.width, inputSize.height, request.yolo, labels);
+  } else {
+    // The YOLOX grid decode writes into the output, which is this run's own memory.
+    const reading = detector === 'yolox'
+      ? decodeYoloxGrid(data, first.dims, inputSize.width, inputSize.height)
+      : readYoloLayout(first.dims, active.yoloLayout, labels?.length);
+    if (labels && labels.length !== reading.classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: reading.classes });
+    detections = decodeYolo(data, reading, { layout: active.yoloLayout, ...request.yolo }, labels);
+  }
   if (request.transform) for (const d of detections) d.box = boxToSource(d.box, request.transform);
   return { output: detections, transfer: [] };
 }

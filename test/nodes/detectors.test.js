@@ -1,0 +1,64 @@
+'use strict';
+// Detector families through the whole Node-RED pipeline on the shared photos: YOLOX-nano next
+// to YOLOv8n, and UltraFace faces.
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { helper, load, collect } = require('../helpers/flow');
+const { images, lib } = require('../helpers/paths');
+const { iou } = lib('decode/nms');
+
+const MODELS = {
+  yolox: { path: '${EDGE_AI_MODELS}/detection/yolox_nano_416.onnx', labelsSource: 'file', labelsFile: '${EDGE_AI_MODELS}/detection/coco_classes.txt' },
+  yolov8n: { path: '${EDGE_AI_MODELS}/detection/yolov8n_640_agpl.onnx' },
+  ultraface: { path: '${EDGE_AI_MODELS}/face/ultraface-version-RFB-320.onnx', labelsSource: 'inline', labels: 'background\nface' },
+};
+
+/** The detections one model (everything else from the model doctor) finds in one photo. */
+async function detect(model, photo, infer = {}) {
+  await load([
+    { id: 'model', type: 'edge-ai-model', ...MODELS[model] },
+    { id: 'cam', type: 'edge-ai-camera', source: 'file', path: path.join(images, photo), mode: 'ondemand', wires: [['pre']] },
+    { id: 'pre', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['infer']] },
+    { id: 'infer', type: 'edge-ai-infer', model: 'model', mode: 'batch', confidence: 0.3, iou: 0.45, ...infer, wires: [['out']] },
+    { id: 'out', type: 'helper' },
+  ]);
+  const got = collect('out', 1);
+  helper.getNode('cam').receive({});
+  const [msg] = await got;
+  await helper.unload();
+  return msg;
+}
+
+const count = (detections, label, minScore = 0.5) => detections.filter((d) => d.label === label && d.score >= minScore).length;
+
+describe('detector families in Node-RED', function () {
+  this.timeout(60000);
+  afterEach(() => helper.unload());
+
+  for (const [photo, expected] of [['kite_and_cold.jpg', ['person', 'kite']], ['pets.jpg', ['dog']]]) {
+    it(`YOLOX-nano and YOLOv8n both find ${expected.join(' and ')} in ${photo}, with matching boxes`, async () => {
+      const yolox = (await detect('yolox', photo)).payload;
+      const yolov8 = (await detect('yolov8n', photo)).payload;
+      for (const label of expected) {
+        assert.ok(count(yolox, label) >= 1, `YOLOX: ${label} in ${JSON.stringify(yolox.map((d) => [d.label, +d.score.toFixed(2)]))}`);
+        assert.ok(count(yolov8, label) >= 1, `YOLOv8n: ${label}`);
+      }
+      // The main objects: YOLOv8n's confident ones, each matched to YOLOX's best box of the label.
+      const main = yolov8.filter((d) => d.score >= 0.6 && expected.includes(d.label));
+      const matches = main.map((d) => Math.max(0, ...yolox.filter((x) => x.label === d.label).map((x) => iou(x.box, d.box))));
+      assert.ok(main.length >= 1);
+      assert.ok(matches.every((m) => m > 0.7), `IoU of matched boxes: ${matches.map((m) => m.toFixed(2))}`);
+    });
+  }
+
+  it('UltraFace finds the 4 faces in face.jpg', async () => {
+    const msg = await detect('ultraface', 'face.jpg', { confidence: 0.7, iou: 0.3 });
+    const faces = msg.payload;
+    assert.equal(faces.length, 4, JSON.stringify(faces.map((f) => [f.label, +f.score.toFixed(2)])));
+    for (const face of faces) {
+      assert.equal(face.label, 'face');
+      assert.ok(face.box.w > 10 && face.box.h > 10 && face.box.x >= 0 && face.box.y >= 0
+        && face.box.x + face.box.w <= msg.frame.width && face.box.y + face.box.h <= msg.frame.height, JSON.stringify(face.box));
+    }
+  });
+});
