@@ -2,6 +2,8 @@
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
+import { annotationsFrom } from './lib/annotate/draw';
+import type { Detection } from './lib/decode/yolo';
 import { choiceSetting, numberSetting } from './lib/errors';
 import type { ModelHost, RunResult } from './lib/model/host';
 import type { DecodeRequest, RawTensor } from './lib/model/protocol';
@@ -135,6 +137,8 @@ module.exports = function register(RED: NodeAPI): void {
       running.then(
         (result) => {
           job.msg.payload = payloadOf(result);
+          // The same detections as drawing instructions, for edge-ai-annotate or node-red-node-annotate-image.
+          if (active.info.task === 'detection') job.msg.annotations = annotationsFrom(job.msg.payload as Detection[]);
           job.msg.inference = {
             model: path.basename(active.info.path), sha256: result.sha256, latencyMs: round(result.latencyMs), runMs: round(result.runMs),
             queuedMs: sentAt - job.receivedAt, dropped: queue.dropped,

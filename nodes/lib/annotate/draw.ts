@@ -1,0 +1,113 @@
+// Drawing what a model saw onto the frame: boxes with labels and scores, and points (face
+// landmarks, keypoints), as one SVG laid over the image by sharp. The drawing list uses the
+// msg.annotations shape of node-red-node-annotate-image, so flows built for that node work here
+// and our detections work there.
+import sharp from 'sharp';
+import { EdgeAiError, describeValue } from '../errors';
+import type { Box } from '../image/transform';
+
+/** One drawing instruction, as node-red-node-annotate-image reads them. */
+export interface Annotation {
+  type?: 'rect' | 'circle';
+  /** [x, y, w, h] for a rect; [x, y, r] or [cx, cy] for a circle. */
+  bbox?: number[];
+  x?: number;
+  y?: number;
+  w?: number;
+  h?: number;
+  r?: number;
+  label?: string;
+  stroke?: string;
+  lineWidth?: number;
+  fontSize?: number;
+  fontColor?: string;
+}
+
+export interface DetectionLike {
+  label: string;
+  classId: number;
+  score: number;
+  box: Box;
+  /** Face landmarks or pose keypoints in source pixels. */
+  points?: Array<{ x: number; y: number; score?: number }>;
+}
+
+/** Distinct colours that read on light and dark scenes; a class keeps its colour. */
+const PALETTE = ['#ff3838', '#ff9d97', '#ff701f', '#ffb21d', '#cfd231', '#48f90a', '#92cc17', '#3ddb86', '#1a9334', '#00d4bb',
+  '#2c99a8', '#00c2ff', '#344593', '#6473ff', '#0018ec', '#8438ff', '#520085', '#cb38ff', '#ff95c8', '#ff37c7'];
+
+export function colourFor(classId: number): string {
+  return PALETTE[((classId % PALETTE.length) + PALETTE.length) % PALETTE.length];
+}
+
+/** Detections as annotations: a labelled rect each, and a small circle per point. */
+export function annotationsFrom(detections: readonly DetectionLike[], showScores = true): Annotation[] {
+  const annotations: Annotation[] = [];
+  for (const d of detections) {
+    const stroke = colourFor(d.classId);
+    const { x, y, w, h } = d.box;
+    annotations.push({ type: 'rect', bbox: [x, y, w, h], label: showScores ? `${d.label} ${Math.round(d.score * 100)}%` : d.label, stroke });
+    for (const p of d.points ?? []) annotations.push({ type: 'circle', x: p.x, y: p.y, r: 0, stroke });
+  }
+  return annotations;
+}
+
+export interface DrawOptions {
+  /** Line width and font size; 0 picks them from the image size. */
+  lineWidth: number;
+  fontSize: number;
+  quality: number;
+}
+
+const escapeXml = (text: string): string => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+
+/** The SVG of the annotations over a width x height image. */
+export function annotationSvg(annotations: readonly Annotation[], width: number, height: number, options: Pick<DrawOptions, 'lineWidth' | 'fontSize'>): string {
+  const shortSide = Math.min(width, height);
+  const autoLine = Math.max(2, Math.round(shortSide / 240));
+  const autoFont = Math.max(12, Math.round(shortSide / 36));
+  const parts: string[] = [];
+  annotations.forEach((a, index) => {
+    if (!a || typeof a !== 'object') throw new EdgeAiError('badAnnotation', { index, reason: `expected an object, received ${describeValue(a)}` });
+    const stroke = escapeXml(String(a.stroke ?? '#ffc000'));
+    const line = finite(a.lineWidth) && a.lineWidth > 0 ? a.lineWidth : options.lineWidth || autoLine;
+    const font = finite(a.fontSize) && a.fontSize > 0 ? a.fontSize : options.fontSize || autoFont;
+    const type = a.type ?? 'rect';
+    if (type === 'circle') {
+      const [cx, cy, r] = a.bbox ?? [a.x, a.y, a.r];
+      if (!finite(cx) || !finite(cy)) throw new EdgeAiError('badAnnotation', { index, reason: 'a circle needs x and y (or bbox)' });
+      const radius = finite(r) && r > 0 ? r : line * 1.5;
+      parts.push(`<circle cx="${cx}" cy="${cy}" r="${radius}" fill="${stroke}" stroke="#000" stroke-width="${Math.max(1, line / 2)}"/>`);
+      return;
+    }
+    const corners = a.bbox ?? [a.x, a.y, a.w, a.h];
+    if (!corners.every(finite) || corners.length !== 4) {
+      throw new EdgeAiError('badAnnotation', { index, reason: 'a rect needs bbox [x, y, w, h] (or x, y, w and h)' });
+    }
+    const [x, y, w, h] = corners as number[];
+    parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${stroke}" stroke-width="${line}"/>`);
+    if (a.label) {
+      // The label sits on a filled tab above the box, or inside it at the top edge of the image.
+      const text = escapeXml(String(a.label));
+      const tabHeight = Math.round(font * 1.3);
+      const tabWidth = Math.round(String(a.label).length * font * 0.6 + font * 0.6);
+      const tabX = Math.min(Math.max(0, x - line / 2), Math.max(0, width - tabWidth));
+      const tabY = y - tabHeight >= 0 ? y - tabHeight : y;
+      parts.push(`<rect x="${tabX}" y="${tabY}" width="${tabWidth}" height="${tabHeight}" fill="${stroke}"/>`,
+        `<text x="${tabX + font * 0.3}" y="${tabY + font}" font-family="sans-serif" font-size="${font}" fill="${escapeXml(String(a.fontColor ?? '#000'))}">${text}</text>`);
+    }
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
+}
+
+/** The image with the annotations drawn on, as JPEG. Raw RGB frames need their size. */
+export async function drawAnnotations(image: Buffer, annotations: readonly Annotation[], options: DrawOptions, raw?: { width: number; height: number }): Promise<Buffer> {
+  const base = raw ? sharp(image, { raw: { width: raw.width, height: raw.height, channels: 3 } }) : sharp(image);
+  const { width, height } = raw ?? await base.metadata().catch(() => {
+    throw new EdgeAiError('noFrame', { received: describeValue(image) });
+  });
+  if (!width || !height) throw new EdgeAiError('noFrame', { received: describeValue(image) });
+  const svg = annotationSvg(annotations, width, height, options);
+  return base.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).jpeg({ quality: options.quality }).toBuffer();
+}
