@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
 import { annotationsFrom } from './lib/annotate/draw';
-import type { Detection } from './lib/decode/yolo';
+import { classSettings, type Detection } from './lib/decode/yolo';
 import { choiceSetting, numberSetting } from './lib/errors';
 import type { ModelHost, RunResult } from './lib/model/host';
 import type { DecodeRequest, RawTensor } from './lib/model/protocol';
@@ -21,6 +21,8 @@ interface InferNodeDef extends NodeDef {
   iou?: number | string;
   maxDetections?: number | string;
   classAgnostic?: boolean;
+  classes?: string;
+  classThresholds?: string;
 }
 
 interface Job {
@@ -39,6 +41,8 @@ interface DecodeSettings {
   iou: number;
   maxDetections: number;
   classAgnostic: boolean;
+  classes?: string[];
+  classThresholds?: Record<string, number>;
 }
 
 function settingsFrom(def: InferNodeDef): DecodeSettings {
@@ -51,6 +55,7 @@ function settingsFrom(def: InferNodeDef): DecodeSettings {
     iou: numberSetting('iou', def.iou, 0.45, 0, 1),
     maxDetections: numberSetting('maxDetections', def.maxDetections, 100, 1, 1000, true),
     classAgnostic: def.classAgnostic === true,
+    ...classSettings(def.classes, def.classThresholds),
   };
 }
 
@@ -60,7 +65,7 @@ function decodeRequest(task: string, s: DecodeSettings, msg: NodeMessage): Decod
   const transform = msg.transform as Transform | undefined;
   return {
     kind: 'detection',
-    yolo: { confidence: s.confidence, iou: s.iou, maxDetections: s.maxDetections, classAgnostic: s.classAgnostic },
+    yolo: { confidence: s.confidence, iou: s.iou, maxDetections: s.maxDetections, classAgnostic: s.classAgnostic, classes: s.classes, classThresholds: s.classThresholds },
     transform: transform && typeof transform.scaleX === 'number' ? transform : undefined,
   };
 }

@@ -5,7 +5,7 @@ const path = require('node:path');
 const { models, lib } = require('../helpers/paths');
 const { nonMaxSuppression, iou } = lib('decode/nms');
 const { topK, toProbabilities } = lib('decode/classification');
-const { decodeYolo, readYoloLayout } = lib('decode/yolo');
+const { decodeYolo, readYoloLayout, classSettings } = lib('decode/yolo');
 const { decodeYoloxGrid } = lib('decode/yolox');
 const { decodeBoxesScores } = lib('decode/boxes-scores');
 const { readOnnxModelInfo } = lib('model/onnx-metadata');
@@ -176,5 +176,36 @@ describe('SSD-style boxes and scores', () => {
   it('says which shapes it needs', () => {
     const bad = { scores: { data: new Float32Array(8), dims: [1, 4, 2] }, boxes: { data: new Float32Array(12), dims: [1, 3, 4] } };
     assert.throws(() => decodeBoxesScores(bad, 320, 240, options), /boxes \[1, N, 4\] and scores \[1, N, C\]/);
+  });
+});
+
+describe('class allow-list and per-class thresholds', () => {
+  // v8 layout [1, 4+3, 4]: four anchors, one per class 0..2 with scores 0.9, 0.5, 0.3, and a
+  // second class-0 box far away scoring 0.35.
+  const data = new Float32Array(7 * 4);
+  const anchor = (i, [cx, cy, w, h], scores) => [cx, cy, w, h, ...scores].forEach((v, row) => { data[row * 4 + i] = v; });
+  anchor(0, [10, 10, 10, 10], [0.9, 0, 0]);
+  anchor(1, [40, 10, 10, 10], [0, 0.5, 0]);
+  anchor(2, [70, 10, 10, 10], [0, 0, 0.3]);
+  anchor(3, [10, 70, 10, 10], [0.35, 0, 0]);
+  const reading = readYoloLayout([1, 7, 4], 'v8');
+  const labels = ['person', 'car', 'dog'];
+  const found = (extra) => decodeYolo(data, reading, { ...options, confidence: 0.4, ...extra }, labels).map((d) => `${d.label} ${d.score}`);
+
+  it('keeps only the listed labels', () => {
+    assert.deepEqual(found({}), ['person 0.8999999761581421', 'car 0.5']);
+    assert.deepEqual(found(classSettings('car, dog', '')), ['car 0.5']);
+  });
+
+  it('lets a label have its own threshold, lower or higher than the confidence', () => {
+    assert.deepEqual(found(classSettings('', 'dog: 0.25, car: 0.6')), ['person 0.8999999761581421', 'dog 0.30000001192092896']);
+    assert.deepEqual(found(classSettings('', 'person:0.3')), ['person 0.8999999761581421', 'car 0.5', 'person 0.3499999940395355']);
+  });
+
+  it('names a malformed threshold list', () => {
+    assert.deepEqual(classSettings(' person ,car,', ' person : 0.5 '), { classes: ['person', 'car'], classThresholds: { person: 0.5 } });
+    for (const bad of ['person', 'person: 2', ': 0.5', 'person: ']) {
+      assert.throws(() => classSettings('', bad), /Setting "classThresholds" must be comma-separated label: score pairs/, bad);
+    }
   });
 });

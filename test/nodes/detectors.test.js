@@ -51,6 +51,16 @@ describe('detector families in Node-RED', function () {
     });
   }
 
+  it('keeps only the listed classes, with their own thresholds', async () => {
+    const all = (await detect('yolov8n', 'kite_and_cold.jpg')).payload;
+    const kites = (await detect('yolov8n', 'kite_and_cold.jpg', { classes: 'kite' })).payload;
+    assert.ok(kites.length >= 3 && kites.every((d) => d.label === 'kite'));
+    assert.equal(kites.length, all.filter((d) => d.label === 'kite').length, 'the kites are the same with or without the list');
+    const strict = (await detect('yolov8n', 'kite_and_cold.jpg', { classThresholds: 'person: 0.8' })).payload;
+    assert.deepEqual(strict.filter((d) => d.label === 'person').map((d) => d.score), all.filter((d) => d.label === 'person' && d.score >= 0.8).map((d) => d.score));
+    assert.equal(strict.filter((d) => d.label === 'kite').length, kites.length, 'other classes keep the confidence');
+  });
+
   it('UltraFace finds the 4 faces in face.jpg', async () => {
     const msg = await detect('ultraface', 'face.jpg', { confidence: 0.7, iou: 0.3 });
     const faces = msg.payload;

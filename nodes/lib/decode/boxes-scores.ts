@@ -4,7 +4,7 @@
 import { EdgeAiError } from '../errors';
 import { labelFor } from './classification';
 import { nonMaxSuppression } from './nms';
-import type { Detection, YoloOptions } from './yolo';
+import { classFilter, type Detection, type YoloOptions } from './yolo';
 
 export interface ScoredBoxes {
   scores: { data: Float32Array; dims: readonly number[] };
@@ -21,6 +21,7 @@ export function decodeBoxesScores(outputs: ScoredBoxes, inputWidth: number, inpu
       reason: 'expected boxes [1, N, 4] and scores [1, N, C] with C >= 2 (background first)',
     });
   }
+  const filter = classFilter(options, labels, classes);
   const candidates: Detection[] = [];
   for (let anchor = 0; anchor < anchors; anchor++) {
     let bestClass = 1;
@@ -32,7 +33,7 @@ export function decodeBoxesScores(outputs: ScoredBoxes, inputWidth: number, inpu
         bestClass = c;
       }
     }
-    if (bestScore < options.confidence) continue;
+    if (bestScore < filter.floor || !filter.keep(bestClass, bestScore)) continue;
     const at = anchor * 4;
     const x1 = boxes.data[at] * inputWidth;
     const y1 = boxes.data[at + 1] * inputHeight;

@@ -11,6 +11,41 @@ export interface YoloOptions {
   iou: number;
   maxDetections: number;
   classAgnostic: boolean;
+  /** Only these labels are kept (empty or missing: all). */
+  classes?: string[];
+  /** A score threshold per label, in place of `confidence` for that label. */
+  classThresholds?: Record<string, number>;
+}
+
+/** The infer node's class settings: "person, car" and "person: 0.6, car: 0.4". */
+export function classSettings(classesText: unknown, thresholdsText: unknown): Pick<YoloOptions, 'classes' | 'classThresholds'> {
+  const items = (text: unknown): string[] => String(text ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  const classThresholds: Record<string, number> = {};
+  for (const item of items(thresholdsText)) {
+    const colon = item.lastIndexOf(':');
+    const label = item.slice(0, colon).trim();
+    const score = Number(item.slice(colon + 1));
+    if (colon < 1 || !label || !(score >= 0 && score <= 1) || item.slice(colon + 1).trim() === '') {
+      throw new EdgeAiError('badSetting', { name: 'classThresholds', expected: 'comma-separated label: score pairs with scores from 0 to 1, like "person: 0.6, car: 0.4"', received: JSON.stringify(item) });
+    }
+    classThresholds[label] = score;
+  }
+  return { classes: items(classesText), classThresholds };
+}
+
+/**
+ * Which candidates a detector keeps: the score floor to test first (the lowest threshold in
+ * play), and the full test by class. Labels are matched by name, or by "class N" without labels.
+ */
+export function classFilter(options: Omit<YoloOptions, 'layout'>, labels: readonly string[] | undefined, classCount: number): { floor: number; keep(classId: number, score: number): boolean } {
+  const allowed = options.classes?.length ? new Set(options.classes) : undefined;
+  const thresholds = options.classThresholds ?? {};
+  const perClass = Array.from({ length: classCount }, (_, c) => {
+    const label = labelFor(labels, c);
+    return allowed && !allowed.has(label) ? Infinity : thresholds[label] ?? options.confidence;
+  });
+  const floor = Math.min(options.confidence, ...Object.values(thresholds));
+  return { floor, keep: (classId, score) => score >= perClass[classId] };
 }
 
 export interface Detection {
@@ -63,11 +98,12 @@ export function readYoloLayout(dims: readonly number[], layout: YoloLayout, labe
 export function decodeYolo(data: Float32Array, reading: YoloReading, options: YoloOptions, labels?: readonly string[]): Detection[] {
   const { anchors, classes, valueStride, anchorStride, objectness } = reading;
   const firstClass = objectness ? 5 : 4;
+  const filter = classFilter(options, labels, classes);
   const candidates: Detection[] = [];
   for (let anchor = 0; anchor < anchors; anchor++) {
     const base = anchor * anchorStride;
     const objectScore = objectness ? data[base + 4 * valueStride] : 1;
-    if (objectScore < options.confidence) continue;
+    if (objectScore < filter.floor) continue;
     let bestClass = 0;
     let bestScore = -Infinity;
     for (let c = 0, at = base + firstClass * valueStride; c < classes; c++, at += valueStride) {
@@ -77,7 +113,7 @@ export function decodeYolo(data: Float32Array, reading: YoloReading, options: Yo
       }
     }
     const score = bestScore * objectScore;
-    if (score < options.confidence) continue;
+    if (score < filter.floor || !filter.keep(bestClass, score)) continue;
     const cx = data[base];
     const cy = data[base + valueStride];
     const w = data[base + 2 * valueStride];
