@@ -8,6 +8,7 @@ const { topK, toProbabilities } = lib('decode/classification');
 const { decodeYolo, readYoloLayout, classSettings } = lib('decode/yolo');
 const { decodeYoloxGrid } = lib('decode/yolox');
 const { decodeBoxesScores } = lib('decode/boxes-scores');
+const { decodeYunet } = lib('decode/yunet');
 const { readOnnxModelInfo } = lib('model/onnx-metadata');
 const { parseUltralyticsNames, parseLabelLines } = lib('model/labels');
 
@@ -207,5 +208,41 @@ describe('class allow-list and per-class thresholds', () => {
     for (const bad of ['person', 'person: 2', ': 0.5', 'person: ']) {
       assert.throws(() => classSettings('', bad), /Setting "classThresholds" must be comma-separated label: score pairs/, bad);
     }
+  });
+});
+
+describe('YuNet faces', () => {
+  // A 32x32 input: 16 cells at stride 8, 4 at stride 16, 1 at stride 32.
+  const outputs = () => {
+    const out = {};
+    for (const [stride, cells] of [[8, 16], [16, 4], [32, 1]]) {
+      for (const [kind, size] of [['cls', 1], ['obj', 1], ['bbox', 4], ['kps', 10]]) out[`${kind}_${stride}`] = { data: new Float32Array(cells * size), dims: [1, cells, size] };
+    }
+    return out;
+  };
+
+  it('decodes score, box and five landmarks from cell offsets', () => {
+    const out = outputs();
+    // Stride-16 cell (column 1, row 1) = cell 3: cls 0.81 x obj 1 gives score 0.9.
+    out.cls_16.data[3] = 0.81;
+    out.obj_16.data[3] = 1;
+    out.bbox_16.data.set([0.5, 0.25, Math.log(1), Math.log(0.5)], 12);
+    out.kps_16.data.set([0.25, 0.25, 0.75, 0.25, 0.5, 0.5, 0.3, 0.7, 0.7, 0.7], 30);
+    // A weak one: sqrt(0.1 * 0.1) = 0.1.
+    out.cls_8.data[0] = 0.1;
+    out.obj_8.data[0] = 0.1;
+    const [face, ...rest] = decodeYunet(out, 32, 32, { ...options, confidence: 0.5 });
+    assert.equal(rest.length, 0);
+    assert.equal(face.label, 'face');
+    assert.ok(Math.abs(face.score - 0.9) < 1e-6);
+    const box = [face.box.x, face.box.y, face.box.w, face.box.h];
+    assert.ok(box.every((v, i) => Math.abs(v - [16, 16, 16, 8][i]) < 1e-4), `box ${box}`);
+    assert.ok(face.points.every((p, i) => Math.abs(p.x - [20, 28, 24, 20.8, 27.2][i]) < 1e-4 && Math.abs(p.y - [20, 20, 24, 27.2, 27.2][i]) < 1e-4));
+  });
+
+  it('names the outputs it needs', () => {
+    const out = outputs();
+    delete out.kps_32;
+    assert.throws(() => decodeYunet(out, 32, 32, options), /kps_32 \[1, 1, 10\] for a 32x32 input/);
   });
 });

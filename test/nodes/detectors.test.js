@@ -11,6 +11,7 @@ const MODELS = {
   yolox: { path: '${EDGE_AI_MODELS}/detection/yolox_nano_416.onnx', labelsSource: 'file', labelsFile: '${EDGE_AI_MODELS}/detection/coco_classes.txt' },
   yolov8n: { path: '${EDGE_AI_MODELS}/detection/yolov8n_640_agpl.onnx' },
   ultraface: { path: '${EDGE_AI_MODELS}/face/ultraface-version-RFB-320.onnx', labelsSource: 'inline', labels: 'background\nface' },
+  yunet: { path: '${EDGE_AI_MODELS}/face/yunet_n_320_320.onnx' },
 };
 
 /** The detections one model (everything else from the model doctor) finds in one photo. */
@@ -29,6 +30,7 @@ async function detect(model, photo, infer = {}) {
   return msg;
 }
 
+const inside = (p, box) => p.x >= box.x && p.x <= box.x + box.w && p.y >= box.y && p.y <= box.y + box.h;
 const count = (detections, label, minScore = 0.5) => detections.filter((d) => d.label === label && d.score >= minScore).length;
 
 describe('detector families in Node-RED', function () {
@@ -59,6 +61,22 @@ describe('detector families in Node-RED', function () {
     const strict = (await detect('yolov8n', 'kite_and_cold.jpg', { classThresholds: 'person: 0.8' })).payload;
     assert.deepEqual(strict.filter((d) => d.label === 'person').map((d) => d.score), all.filter((d) => d.label === 'person' && d.score >= 0.8).map((d) => d.score));
     assert.equal(strict.filter((d) => d.label === 'kite').length, kites.length, 'other classes keep the confidence');
+  });
+
+  it('YuNet finds the faces in face.jpg, each with five landmarks inside its box', async () => {
+    const ultraface = (await detect('ultraface', 'face.jpg', { confidence: 0.7, iou: 0.3 })).payload;
+    const msg = await detect('yunet', 'face.jpg', { confidence: 0.6, iou: 0.3 });
+    const faces = msg.payload;
+    assert.ok(faces.length >= 3, JSON.stringify(faces.map((f) => +f.score.toFixed(2))));
+    for (const face of faces) {
+      assert.equal(face.label, 'face');
+      assert.equal(face.points.length, 5);
+      assert.ok(face.points.every((p) => inside(p, face.box)), `landmarks ${JSON.stringify(face.points)} inside ${JSON.stringify(face.box)}`);
+      // Eyes above the mouth corners.
+      assert.ok(face.points[0].y < face.points[3].y && face.points[1].y < face.points[4].y);
+      assert.ok(ultraface.some((u) => iou(u.box, face.box) > 0.4), 'UltraFace found the same face');
+    }
+    assert.ok(msg.annotations.filter((a) => a.type === 'circle').length === faces.length * 5, 'landmarks become circles for annotate');
   });
 
   it('UltraFace finds the 4 faces in face.jpg', async () => {

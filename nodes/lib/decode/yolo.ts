@@ -53,6 +53,8 @@ export interface Detection {
   classId: number;
   score: number;
   box: Box;
+  /** Landmarks or keypoints, for the models that give them. */
+  points?: Array<{ x: number; y: number }>;
 }
 
 /** How one output tensor is read: anchors as columns (v8) or rows (v5), with or without objectness. */

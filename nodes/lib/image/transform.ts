@@ -81,6 +81,11 @@ export function boxToSource(box: Box, t: Transform): Box {
   return { x: x1, y: y1, w: x2 - x1, h: y2 - y1 };
 }
 
+/** A point in model-input pixels mapped to source pixels, kept inside the source. */
+export function pointToSource(x: number, y: number, t: Transform): { x: number; y: number } {
+  return { x: clamp((x - t.padX) / t.scaleX, 0, t.srcWidth), y: clamp((y - t.padY) / t.scaleY, 0, t.srcHeight) };
+}
+
 /** Inverse of boxToSource for points (used by tests and by zone drawing). */
 export function pointToModel(x: number, y: number, t: Transform): [number, number] {
   return [x * t.scaleX + t.padX, y * t.scaleY + t.padY];

@@ -139,7 +139,8 @@ function recogniseLayout(report: DoctorReport, width: number | undefined, height
   }
 
   if (names.some((n) => /^cls_8$/.test(n)) && names.some((n) => /^kps_8$/.test(n))) {
-    return pending(report, 'yunet', { code: 'yunet' }, base({ resize: 'stretch', channels: 'bgr', normalize: 'raw' }));
+    report.classes = 1;
+    return detector(report, 'yunet', { code: 'yunet' }, base({ resize: 'stretch', channels: 'bgr', normalize: 'raw' }));
   }
   if (outputs.length === 4 && shapes.every(Boolean)) {
     const anchors = shapes[0]![1] + shapes[1]![1];

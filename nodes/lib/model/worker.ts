@@ -8,7 +8,8 @@ import { toProbabilities, topK } from '../decode/classification';
 import { decodeBoxesScores } from '../decode/boxes-scores';
 import { decodeYolo, readYoloLayout, type Detection } from '../decode/yolo';
 import { decodeYoloxGrid } from '../decode/yolox';
-import { boxToSource } from '../image/transform';
+import { decodeYunet } from '../decode/yunet';
+import { boxToSource, pointToSource } from '../image/transform';
 import { convertPixels, elementCount } from '../image/tensor';
 import { boxesScoresOutputs, checkLabelCount, describeModel, detectorFor, inputGeometry, inspectModel, type Detector, type ModelConfig, type ModelInfo } from './describe';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
@@ -109,7 +110,9 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     return { output: topK(toProbabilities(data), request.topK, request.minScore, labels), transfer: [] };
   }
   let detections: Detection[];
-  if (detector === 'boxes-scores') {
+  if (detector === 'yunet') {
+    detections = decodeYunet(Object.fromEntries(names.map((name) => [name, floats(name)])), inputSize.width, inputSize.height, request.yolo, labels);
+  } else if (detector === 'boxes-scores') {
     detections = decodeBoxesScores({ scores: floats(scoredOutputs.scores), boxes: floats(scoredOutputs.boxes) }, inputSize.width, inputSize.height, request.yolo, labels);
   } else {
     // The YOLOX grid decode writes into the output, which is this run's own memory.
@@ -119,7 +122,13 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     if (labels && labels.length !== reading.classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: reading.classes });
     detections = decodeYolo(data, reading, { layout: active.yoloLayout, ...request.yolo }, labels);
   }
-  if (request.transform) for (const d of detections) d.box = boxToSource(d.box, request.transform);
+  const { transform } = request;
+  if (transform) {
+    for (const d of detections) {
+      d.box = boxToSource(d.box, transform);
+      if (d.points) d.points = d.points.map((p) => pointToSource(p.x, p.y, transform));
+    }
+  }
   return { output: detections, transfer: [] };
 }
 
