@@ -9,6 +9,7 @@ const { decodeYolo, readYoloLayout, classSettings } = lib('decode/yolo');
 const { decodeYoloxGrid } = lib('decode/yolox');
 const { decodeBoxesScores } = lib('decode/boxes-scores');
 const { decodeYunet } = lib('decode/yunet');
+const { decodeBlazeFace } = lib('decode/blazeface');
 const { readOnnxModelInfo } = lib('model/onnx-metadata');
 const { parseUltralyticsNames, parseLabelLines } = lib('model/labels');
 
@@ -244,5 +245,30 @@ describe('YuNet faces', () => {
     const out = outputs();
     delete out.kps_32;
     assert.throws(() => decodeYunet(out, 32, 32, options), /kps_32 \[1, 1, 10\] for a 32x32 input/);
+  });
+});
+
+describe('BlazeFace faces', () => {
+  // A 32x32 input with a fine 4x4 grid (2 anchors per cell, 32 anchors) and a coarse 2x2 grid
+  // (6 per cell, 24 anchors); anchor centres sit in the middle of their cells.
+  const output = (anchors, size) => ({ data: new Float32Array(anchors * size), dims: [1, anchors, size] });
+
+  it('decodes box and six landmarks around the anchor centre, with sigmoid scores', () => {
+    const scores = [output(32, 1), output(24, 1)];
+    for (const s of scores) s.data.fill(-10); // logits: no face
+    const regressors = [output(32, 16), output(24, 16)];
+    // Coarse grid, cell (column 1, row 0), its third anchor: index (0 * 2 + 1) * 6 + 2 = 8; centre (24, 8).
+    scores[1].data[8] = 2; // sigmoid 0.881
+    regressors[1].data.set([1, -2, 10, 12, 0, 0, 2, 0, 1, 2, 1, 4, -4, 0, 4, 0], 8 * 16);
+    scores[0].data[5] = -3; // sigmoid 0.047: below the threshold
+    const [face, ...rest] = decodeBlazeFace(scores, regressors, 32, 32, { ...options, confidence: 0.5 });
+    assert.equal(rest.length, 0);
+    assert.ok(Math.abs(face.score - 1 / (1 + Math.exp(-2))) < 1e-6);
+    assert.deepEqual(face.box, { x: 25 - 5, y: 6 - 6, w: 10, h: 12 });
+    assert.deepEqual(face.points.map((p) => [p.x, p.y]), [[24, 8], [26, 8], [25, 10], [25, 12], [20, 8], [28, 8]]);
+  });
+
+  it('says what it expected when the outputs do not fit a grid', () => {
+    assert.throws(() => decodeBlazeFace([output(30, 1)], [output(30, 16)], 32, 32, options), /scores \[1, N, 1\] and regressors \[1, N, 16\] for a grid of 2 anchors per cell/);
   });
 });

@@ -12,6 +12,7 @@ const MODELS = {
   yolov8n: { path: '${EDGE_AI_MODELS}/detection/yolov8n_640_agpl.onnx' },
   ultraface: { path: '${EDGE_AI_MODELS}/face/ultraface-version-RFB-320.onnx', labelsSource: 'inline', labels: 'background\nface' },
   yunet: { path: '${EDGE_AI_MODELS}/face/yunet_n_320_320.onnx' },
+  blazeface: { path: '${EDGE_AI_MODELS}/face/face_detection_front_128x128_barracuda.onnx' },
 };
 
 /** The detections one model (everything else from the model doctor) finds in one photo. */
@@ -77,6 +78,20 @@ describe('detector families in Node-RED', function () {
       assert.ok(ultraface.some((u) => iou(u.box, face.box) > 0.4), 'UltraFace found the same face');
     }
     assert.ok(msg.annotations.filter((a) => a.type === 'circle').length === faces.length * 5, 'landmarks become circles for annotate');
+  });
+
+  it('BlazeFace finds faces in face.jpg, each with six landmarks inside or at its box', async () => {
+    const ultraface = (await detect('ultraface', 'face.jpg', { confidence: 0.7, iou: 0.3 })).payload;
+    const msg = await detect('blazeface', 'face.jpg', { confidence: 0.5, iou: 0.3 });
+    const faces = msg.payload;
+    assert.ok(faces.length >= 1, 'at least one face');
+    for (const face of faces) {
+      assert.equal(face.points.length, 6);
+      // Eyes, nose and mouth inside the box; the ear tragions (4, 5) may sit on its sides.
+      assert.ok(face.points.slice(0, 4).every((p) => inside(p, face.box)), `landmarks ${JSON.stringify(face.points)} inside ${JSON.stringify(face.box)}`);
+      assert.ok(face.points[0].y < face.points[3].y, 'eyes above the mouth');
+      assert.ok(ultraface.some((u) => iou(u.box, face.box) > 0.3), `UltraFace found the same face: ${JSON.stringify(face.box)}`);
+    }
   });
 
   it('UltraFace finds the 4 faces in face.jpg', async () => {

@@ -133,13 +133,14 @@ export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeo
 }
 
 /** How a detection model's outputs are decoded. */
-export type Detector = 'yolo' | 'yolox' | 'boxes-scores' | 'yunet';
+export type Detector = 'yolo' | 'yolox' | 'boxes-scores' | 'yunet' | 'blazeface';
 
 /** The decoder set on the model node, or the one the doctor recognised for "auto". */
 export function detectorFor(yoloLayout: YoloLayout, doctor: DoctorReport): Detector {
   if (yoloLayout === 'yolox') return 'yolox';
   if (yoloLayout !== 'auto') return 'yolo';
-  return doctor.layout === 'yolox' || doctor.layout === 'boxes-scores' || doctor.layout === 'yunet' ? doctor.layout : 'yolo';
+  const own: readonly string[] = ['yolox', 'boxes-scores', 'yunet', 'blazeface'];
+  return own.includes(doctor.layout) ? doctor.layout as Detector : 'yolo';
 }
 
 /** The scores and boxes outputs of an SSD-style model, by the names the doctor found. */
@@ -153,7 +154,7 @@ export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
   const detector = detectorFor(config.yoloLayout, info.doctor);
   const output = detector === 'boxes-scores' ? info.outputs.find((o) => o.name === boxesScoresOutputs(info.doctor).scores) : info.outputs[0];
   if (!labels || !output || info.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
-  if (detector === 'yunet') {
+  if (detector === 'yunet' || detector === 'blazeface') {
     if (labels.length !== 1) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: 1 });
     return;
   }

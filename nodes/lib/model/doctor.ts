@@ -19,7 +19,6 @@ export const DOCTOR_TEXTS = {
   imagenet: 'ImageNet classes (__classes__): use an ImageNet labels file (1001 puts "background" first)',
   normalizationFromMetadata: 'Normalisation read from the model metadata: (pixel - __mean__) / __std__',
   normalizationGuess: 'Normalisation is a guess (ImageNet mean/std); check what the model was trained with',
-  decoderPending: 'No decoder for this layout yet: the task is set to raw, which returns the output tensors',
   uint8Input: 'The model takes uint8 pixels: no normalisation',
   dynamicInput: 'The input size is dynamic: set the preprocessing size by hand',
   notImageInput: 'The input is not an image tensor [1,3,H,W] or [1,H,W,3]: use raw task and your own tensor',
@@ -145,7 +144,9 @@ function recogniseLayout(report: DoctorReport, width: number | undefined, height
   if (outputs.length === 4 && shapes.every(Boolean)) {
     const anchors = shapes[0]![1] + shapes[1]![1];
     if (shapes[2]![2] === 16 && shapes[3]![2] === 16 && shapes[0]![2] === 1) {
-      return pending(report, 'blazeface', { code: 'blazeface', params: { anchors } }, base({ resize: 'stretch', normalize: 'signed' }));
+      report.classes = 1;
+      // MediaPipe fits the frame into the square input keeping its aspect, with black borders.
+      return detector(report, 'blazeface', { code: 'blazeface', params: { anchors } }, base({ resize: 'letterbox', padValue: 0, normalize: 'signed' }));
     }
   }
   if (outputs.length === 2 && shapes[0] && shapes[1]) {
@@ -230,12 +231,4 @@ function detector(report: DoctorReport, layout: ModelLayout, note: DoctorNote, p
   report.task = 'detection';
   report.preprocess = preprocess;
   report.notes.push(note);
-}
-
-/** A layout recognised whose decoder is still to come: raw task, suggested preprocessing. */
-function pending(report: DoctorReport, layout: ModelLayout, note: DoctorNote, preprocess: SuggestedPreprocess): void {
-  report.layout = layout;
-  report.task = 'raw';
-  report.preprocess = preprocess;
-  report.notes.push(note, { code: 'decoderPending' });
 }

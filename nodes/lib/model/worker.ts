@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
 import { toProbabilities, topK } from '../decode/classification';
+import { decodeBlazeFace } from '../decode/blazeface';
 import { decodeBoxesScores } from '../decode/boxes-scores';
 import { decodeYolo, readYoloLayout, type Detection } from '../decode/yolo';
 import { decodeYoloxGrid } from '../decode/yolox';
@@ -110,7 +111,12 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     return { output: topK(toProbabilities(data), request.topK, request.minScore, labels), transfer: [] };
   }
   let detections: Detection[];
-  if (detector === 'yunet') {
+  if (detector === 'blazeface') {
+    // Fine grid first: the scores and the regressors with more anchors.
+    const byAnchors = (size: number): Array<{ data: Float32Array; dims: readonly number[] }> => names.map(floats)
+      .filter((o) => o.dims[o.dims.length - 1] === size).sort((a, b) => b.data.length - a.data.length);
+    detections = decodeBlazeFace(byAnchors(1), byAnchors(16), inputSize.width, inputSize.height, request.yolo, labels);
+  } else if (detector === 'yunet') {
     detections = decodeYunet(Object.fromEntries(names.map((name) => [name, floats(name)])), inputSize.width, inputSize.height, request.yolo, labels);
   } else if (detector === 'boxes-scores') {
     detections = decodeBoxesScores({ scores: floats(scoredOutputs.scores), boxes: floats(scoredOutputs.boxes) }, inputSize.width, inputSize.height, request.yolo, labels);
