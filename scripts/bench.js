@@ -112,14 +112,13 @@ const DECODERS = [
 async function decodeTimes(entry) {
   const { examineModel } = lib('model/doctor');
   const { readOnnxModelInfo } = lib('model/onnx-metadata');
+  const { detectorSetup } = lib('model/describe');
   const { modelPreprocessSettings, preprocessSpecFrom } = lib('model/config');
   const { preprocessImage } = lib('image/preprocess');
-  const { decodeYolo, readYoloLayout } = lib('decode/yolo');
-  const { decodeYoloxGrid } = lib('decode/yolox');
-  const { decodeBoxesScores } = lib('decode/boxes-scores');
-  const { boxToSource } = lib('image/transform');
+  const { decodeDetections } = lib('decode/detectors');
   const modelPath = path.join(assets, 'models', entry.model);
-  const doctor = examineModel(readOnnxModelInfo(fs.readFileSync(modelPath)));
+  const onnx = readOnnxModelInfo(fs.readFileSync(modelPath));
+  const doctor = examineModel(onnx);
   const p = doctor.preprocess;
   const spec = preprocessSpecFrom(modelPreprocessSettings({}, doctor), { width: p.width, height: p.height, layout: p.layout, type: p.dtype });
   const { tensor, transform } = await preprocessImage(fs.readFileSync(path.join(assets, 'media', 'images', entry.photo)), undefined, spec, true);
@@ -133,24 +132,15 @@ async function decodeTimes(entry) {
     if (i >= WARMUP) runs.push(performance.now() - started);
   }
   await session.release();
+  const setup = detectorSetup('auto', doctor, onnx.outputs, spec);
   const options = { confidence: 0.25, iou: 0.45, maxDetections: 100, classAgnostic: false };
-  const first = outputs[session.outputNames[0]];
-  const scratch = new Float32Array(first.data.length);
+  // The worker decodes each run's own output; fresh copies keep the in-place YOLOX decode repeatable.
+  const copies = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, { source: t.data, data: new Float32Array(t.data.length), dims: t.dims }]));
   const decode = () => {
-    // The worker decodes the run's own output; here a copy keeps the YOLOX grid decode repeatable.
-    scratch.set(first.data);
-    let found;
-    if (doctor.layout === 'boxes-scores') {
-      const note = doctor.notes.find((n) => n.code === 'boxesScores').params;
-      const tensorOf = (name) => ({ data: outputs[name].data, dims: outputs[name].dims });
-      found = decodeBoxesScores({ scores: tensorOf(note.scores), boxes: tensorOf(note.boxes) }, spec.width, spec.height, options);
-    } else {
-      const reading = doctor.layout === 'yolox' ? decodeYoloxGrid(scratch, first.dims, spec.width, spec.height) : readYoloLayout(first.dims, 'auto');
-      found = decodeYolo(scratch, reading, { layout: 'auto', ...options });
-    }
-    for (const d of found) d.box = boxToSource(d.box, transform);
-    return found;
+    for (const copy of Object.values(copies)) copy.data.set(copy.source);
+    return decodeDetections(copies, setup, options, undefined, transform);
   };
+  const first = outputs[session.outputNames[0]];
   const times = [];
   let detections = 0;
   for (let i = 0; i < 20 + (quick ? 50 : 300); i++) {

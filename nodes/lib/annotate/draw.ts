@@ -2,8 +2,8 @@
 // landmarks, keypoints), as one SVG laid over the image by sharp. The drawing list uses the
 // msg.annotations shape of node-red-node-annotate-image, so flows built for that node work here
 // and our detections work there.
-import sharp from 'sharp';
 import { EdgeAiError, describeValue } from '../errors';
+import { openImage, type FrameInfo } from '../image/decode';
 import type { Box } from '../image/transform';
 
 /** One drawing instruction, as node-red-node-annotate-image reads them. */
@@ -101,13 +101,29 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-/** The image with the annotations drawn on, as JPEG. Raw RGB frames need their size. */
-export async function drawAnnotations(image: Buffer, annotations: readonly Annotation[], options: DrawOptions, raw?: { width: number; height: number }): Promise<Buffer> {
-  const base = raw ? sharp(image, { raw: { width: raw.width, height: raw.height, channels: 3 } }) : sharp(image);
-  const { width, height } = raw ?? await base.metadata().catch(() => {
-    throw new EdgeAiError('noFrame', { received: describeValue(image) });
+const isDetection = (d: unknown): d is DetectionLike => typeof d === 'object' && d !== null && typeof (d as DetectionLike).box === 'object';
+
+/** Detections in msg.payload as a list, or undefined when it holds something else. */
+export function detectionsIn(payload: unknown): DetectionLike[] | undefined {
+  return Array.isArray(payload) && payload.every(isDetection) ? payload : undefined;
+}
+
+/** What to draw: the detections in msg.payload, else the msg.annotations list. */
+export function drawingFor(payload: unknown, annotations: unknown, showScores: boolean): Annotation[] {
+  const detections = detectionsIn(payload);
+  if (detections?.length) return annotationsFrom(detections, showScores);
+  if (Array.isArray(annotations)) return annotations as Annotation[];
+  // A frame where nothing was found still goes out, undrawn.
+  if (detections) return [];
+  throw new EdgeAiError('noDrawing', { received: describeValue(payload) });
+}
+
+/** The frame (msg.image, described by msg.frame) with the annotations drawn on, as JPEG. */
+export async function drawAnnotations(image: unknown, frame: FrameInfo | undefined, annotations: readonly Annotation[], options: DrawOptions): Promise<Buffer> {
+  // The same opening as preprocess, so boxes land in the same (orientation-corrected) pixels.
+  const opened = await openImage(image, frame).catch((err: unknown) => {
+    throw err instanceof EdgeAiError && err.code === 'notImage' ? new EdgeAiError('noFrame', { received: describeValue(image) }) : err;
   });
-  if (!width || !height) throw new EdgeAiError('noFrame', { received: describeValue(image) });
-  const svg = annotationSvg(annotations, width, height, options);
-  return base.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).jpeg({ quality: options.quality }).toBuffer();
+  const svg = annotationSvg(annotations, opened.width, opened.height, options);
+  return opened.image.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).jpeg({ quality: options.quality }).toBuffer();
 }

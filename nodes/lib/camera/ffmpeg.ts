@@ -26,8 +26,6 @@ const PROBE_US = '1500000';
 /** What a concat list read from stdin may open: the network protocols of camera URLs. */
 const CONCAT_PROTOCOLS = 'pipe,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httpproxy,crypto';
 
-/** Inputs whose URL holds a user name or password. */
-const hasCredentials = (url: string): boolean => /^[a-z][\w+.-]*:\/\/[^/@\s]+@/i.test(url);
 
 /** ffmpeg options of a URL input, as name and value. */
 function urlOptions(input: Extract<FfmpegInput, { kind: 'url' }>): Array<[string, string]> {
@@ -47,7 +45,8 @@ function inputArgs(input: FfmpegInput): { args: string[]; stdin?: string } {
       // not wait for the next keyframe.
       const live: Array<[string, string]> = [['analyzeduration', PROBE_US], ['fpsprobesize', '0']];
       const options = [...live, ...urlOptions(input)];
-      if (!hasCredentials(input.url)) return { args: [...options.flatMap(([k, v]) => [`-${k}`, v]), '-i', input.url] };
+      // Only a URL with a user name or password reads differently once redacted.
+      if (redactUrl(input.url) === input.url) return { args: [...options.flatMap(([k, v]) => [`-${k}`, v]), '-i', input.url] };
       // Any local user can read a command line (ps, /proc), so a URL with a password goes in
       // through stdin, as a one-entry concat list that carries the input's options.
       const list = ['ffconcat version 1.0', `file '${input.url.replace(/'/g, "'\\''")}'`, ...options.map(([k, v]) => `option ${k} ${v}`)];

@@ -3,9 +3,7 @@
 // holds the box centre offset and size and six landmarks (eyes, nose, mouth, ear tragions),
 // all in input pixels relative to an anchor centre; MediaPipe's anchors have a fixed unit size.
 import { EdgeAiError } from '../errors';
-import { labelFor } from './classification';
-import { nonMaxSuppression } from './nms';
-import { classFilter, type Detection, type YoloOptions } from './yolo';
+import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
 
 type Output = { data: Float32Array; dims: readonly number[] };
 
@@ -53,7 +51,5 @@ export function decodeBlazeFace(scores: Output[], regressors: Output[], inputWid
       candidates.push({ label: '', classId: 0, score: probability, box: { x: cx - r[2] / 2, y: cy - r[3] / 2, w: r[2], h: r[3] }, points });
     });
   });
-  const kept = nonMaxSuppression(candidates, options.iou, options.maxDetections, true);
-  for (const detection of kept) detection.label = labels?.length ? labelFor(labels, 0) : 'face';
-  return kept;
+  return keepBest(candidates, options, labels, 'face');
 }

@@ -2,9 +2,7 @@
 // background) and one of boxes [1, N, 4] as corners x1, y1, x2, y2 relative to the input
 // (0..1), already decoded against the anchors, as UltraFace exports them.
 import { EdgeAiError } from '../errors';
-import { labelFor } from './classification';
-import { nonMaxSuppression } from './nms';
-import { classFilter, type Detection, type YoloOptions } from './yolo';
+import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
 
 export interface ScoredBoxes {
   scores: { data: Float32Array; dims: readonly number[] };
@@ -41,7 +39,5 @@ export function decodeBoxesScores(outputs: ScoredBoxes, inputWidth: number, inpu
     const y2 = boxes.data[at + 3] * inputHeight;
     candidates.push({ label: '', classId: bestClass, score: bestScore, box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } });
   }
-  const kept = nonMaxSuppression(candidates, options.iou, options.maxDetections, options.classAgnostic);
-  for (const detection of kept) detection.label = labelFor(labels, detection.classId);
-  return kept;
+  return keepBest(candidates, options, labels);
 }

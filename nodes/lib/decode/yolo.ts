@@ -97,7 +97,7 @@ export function readYoloLayout(dims: readonly number[], layout: YoloLayout, labe
 }
 
 /** Decode one YOLO output into detections in model-input pixels, after NMS. */
-export function decodeYolo(data: Float32Array, reading: YoloReading, options: YoloOptions, labels?: readonly string[]): Detection[] {
+export function decodeYolo(data: Float32Array, reading: YoloReading, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
   const { anchors, classes, valueStride, anchorStride, objectness } = reading;
   const firstClass = objectness ? 5 : 4;
   const filter = classFilter(options, labels, classes);
@@ -122,10 +122,18 @@ export function decodeYolo(data: Float32Array, reading: YoloReading, options: Yo
     const h = data[base + 3 * valueStride];
     candidates.push({ label: '', classId: bestClass, score, box: { x: cx - w / 2, y: cy - h / 2, w, h } });
   }
+  return keepBest(candidates, options, labels);
+}
+
+/**
+ * The end of every detector: NMS over the best candidates, then labels. `unlabelled` names
+ * the one class of a single-class model (a face) when no labels were given.
+ */
+export function keepBest(candidates: Detection[], options: Omit<YoloOptions, 'layout'>, labels: readonly string[] | undefined, unlabelled?: string): Detection[] {
   const considered = candidates.length > MAX_NMS_CANDIDATES
     ? candidates.sort((a, b) => b.score - a.score).slice(0, MAX_NMS_CANDIDATES)
     : candidates;
-  const kept = nonMaxSuppression(considered, options.iou, options.maxDetections, options.classAgnostic);
-  for (const detection of kept) detection.label = labelFor(labels, detection.classId);
+  const kept = nonMaxSuppression(considered, options.iou, options.maxDetections, options.classAgnostic || unlabelled !== undefined);
+  for (const detection of kept) detection.label = unlabelled !== undefined && !labels?.length ? unlabelled : labelFor(labels, detection.classId);
   return kept;
 }

