@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
 import { modelCacheDir, registerModelAdmin } from './model-admin';
-import { modelPreprocessSettings, preprocessSpecFrom, resolveModelConfig, type ModelNodeSettings } from './lib/model/config';
+import { modelPreprocessSpec, resolveModelConfig, type ModelNodeSettings } from './lib/model/config';
 import type { ModelInfo } from './lib/model/host';
 import { models, type ModelLease } from './lib/model/registry';
 import type { PreprocessSpec } from './lib/image/preprocess';
@@ -34,7 +34,7 @@ module.exports = function register(RED: NodeAPI): void {
     config.catch((err) => node.error(localError(RED, err)));
 
     node.acquire = (): ModelLease => models.acquireLater(config);
-    node.preprocessSpec = (info: ModelInfo): PreprocessSpec => preprocessSpecFrom(modelPreprocessSettings(def, info.doctor), info.input);
+    node.preprocessSpec = (info: ModelInfo): PreprocessSpec => modelPreprocessSpec(def, info);
 
     // The node's own lease loads the model at deploy, before the first frame arrives.
     const own = node.acquire();

@@ -10,6 +10,10 @@ const { decodeYoloxGrid } = lib('decode/yolox');
 const { decodeBoxesScores } = lib('decode/boxes-scores');
 const { decodeYunet } = lib('decode/yunet');
 const { decodeBlazeFace } = lib('decode/blazeface');
+const { decodeEndToEnd } = lib('decode/end-to-end');
+const { decodeTfDetection, labelIndexOffset } = lib('decode/tf-detection');
+const { decodeMoveNet } = lib('decode/movenet');
+const { decodeDetections } = lib('decode/detectors');
 const { readOnnxModelInfo } = lib('model/onnx-metadata');
 const { parseUltralyticsNames, parseLabelLines } = lib('model/labels');
 
@@ -147,7 +151,7 @@ describe('YOLOX raw head', () => {
     // Cell (x 1, y 0) of stride 32 (row 32 + 8 + 1 = 41): class 0.
     data.set([0, 0, 0, 0, 0.6, 0.7, 0.2], 41 * 7);
     const reading = decodeYoloxGrid(data, [1, cells, 7], 64, 32);
-    assert.deepEqual(reading, { anchors: cells, classes: 2, valueStride: 1, anchorStride: 7, objectness: true });
+    assert.deepEqual(reading, { anchors: cells, classes: 2, valueStride: 1, anchorStride: 7, objectness: true, keypoints: 0 });
     assert.deepEqual(Array.from(data.subarray(row, row + 4)), [(3 + 0.5) * 8, (1 + 0.25) * 8, 16, 8]);
     const found = decodeYolo(data, reading, { ...options, confidence: 0.3 }, ['cat', 'dog']);
     assert.deepEqual(found.map((d) => [d.label, +d.score.toFixed(3)]), [['dog', 0.72], ['cat', 0.42]]);
@@ -270,5 +274,107 @@ describe('BlazeFace faces', () => {
 
   it('says what it expected when the outputs do not fit a grid', () => {
     assert.throws(() => decodeBlazeFace([output(30, 1)], [output(30, 16)], 32, 32, options), /scores \[1, N, 1\] and regressors \[1, N, 16\] for a grid of 2 anchors per cell/);
+  });
+});
+
+describe('NMS inside the model', () => {
+  it('reads [1, K, 6] rows as corners, score and class, skipping the zero padding', () => {
+    const rows = [
+      [10, 20, 50, 80, 0.9, 1],
+      [12, 22, 52, 82, 0.8, 1], // overlaps the first: the model kept it, so do we
+      [0, 0, 5, 5, 0.1, 0], // below the confidence
+      [0, 0, 0, 0, 0, 0], // padding
+    ];
+    const found = decodeEndToEnd({ data: Float32Array.from(rows.flat()), dims: [1, 4, 6] }, 640, 640, options, ['cat', 'dog']);
+    assert.deepEqual(found.map((d) => [d.label, d.score.toFixed(1), d.box]), [['dog', '0.9', box(10, 20, 40, 60)], ['dog', '0.8', box(12, 22, 40, 60)]]);
+  });
+
+  it('reads [K, 7] rows with the batch first and the score last, and scales relative corners', () => {
+    const rows = [[0, 0.1, 0.2, 0.5, 0.6, 2, 0.7], [1, 0.1, 0.1, 0.2, 0.2, 0, 0.9]];
+    const [only, ...rest] = decodeEndToEnd({ data: Float32Array.from(rows.flat()), dims: [2, 7] }, 100, 50, { ...options, maxDetections: 5 });
+    assert.equal(rest.length, 0, 'batch 1 is not ours');
+    assert.deepEqual([only.label, only.classId], ['class 2', 2]);
+    for (const [got, want] of [[only.box.x, 10], [only.box.y, 10], [only.box.w, 40], [only.box.h, 20]]) assert.ok(Math.abs(got - want) < 1e-4, `${got} vs ${want}`);
+  });
+
+  it('names the shapes it reads', () => {
+    assert.throws(() => decodeEndToEnd({ data: new Float32Array(10), dims: [1, 2, 5] }, 64, 64, options), /\[1, K, 6\] as x1, y1, x2, y2, score, class/);
+  });
+});
+
+describe('TF Object Detection outputs', () => {
+  const outputs = (rows, count) => ({
+    boxes: { data: Float32Array.from(rows.flatMap((r) => r.box)), dims: [1, rows.length, 4] },
+    classes: { data: Float32Array.from(rows.map((r) => r.id)), dims: [1, rows.length] },
+    scores: { data: Float32Array.from(rows.map((r) => r.score)), dims: [1, rows.length] },
+    count: { data: Float32Array.of(count), dims: [1] },
+  });
+  const rows = [
+    { box: [0.1, 0.2, 0.5, 0.6], id: 1, score: 0.9 }, // ymin, xmin, ymax, xmax
+    { box: [0.0, 0.0, 0.2, 0.2], id: 3, score: 0.6 },
+    { box: [0.3, 0.3, 0.4, 0.4], id: 1, score: 0.8 }, // past num_detections
+  ];
+
+  it('reads ymin-first relative boxes and 1-based label-map ids, up to num_detections', () => {
+    const found = decodeTfDetection(outputs(rows, 2), 200, 100, options, ['person', 'bicycle', 'car']);
+    assert.deepEqual(found.map((d) => [d.label, d.classId]), [['person', 0], ['car', 2]]);
+    const [person] = found;
+    for (const [got, want] of [[person.box.x, 40], [person.box.y, 10], [person.box.w, 80], [person.box.h, 40]]) assert.ok(Math.abs(got - want) < 1e-4, `${got} vs ${want}`);
+  });
+
+  it('indexes labels by id when they start with a background entry', () => {
+    assert.equal(labelIndexOffset(['background', 'person']), 0);
+    assert.equal(labelIndexOffset(['person', 'bicycle']), 1);
+    const found = decodeTfDetection(outputs(rows, 3), 10, 10, options, ['???', 'person', 'bicycle', 'car']);
+    assert.deepEqual(found.map((d) => d.label), ['person', 'person', 'car']);
+  });
+
+  it('names the shapes it reads', () => {
+    const bad = outputs(rows, 3);
+    bad.boxes.data = new Float32Array(5);
+    assert.throws(() => decodeTfDetection(bad, 10, 10, options), /boxes \[1, N, 4\], classes \[1, N\] and scores \[1, N\]/);
+  });
+});
+
+describe('pose keypoints', () => {
+  it('MoveNet single pose: 17 named keypoints from y, x, score, a box around the sure ones', () => {
+    const data = new Float32Array(17 * 3);
+    for (let k = 0; k < 17; k++) data.set([0.2 + k * 0.02, 0.4 + (k % 2) * 0.1, 0.9], k * 3);
+    data.set([0.95, 0.95, 0.05], 16 * 3); // right ankle unsure: outside the box
+    const [person, ...rest] = decodeMoveNet({ data, dims: [1, 1, 17, 3] }, 200, 100, { ...options, confidence: 0.3 });
+    assert.equal(rest.length, 0);
+    assert.equal(person.label, 'person');
+    assert.equal(person.points.length, 17);
+    assert.deepEqual([person.points[0].name, person.points[0].x.toFixed(3), person.points[0].y.toFixed(3)], ['nose', '80.000', '20.000']);
+    assert.ok(Math.abs(person.score - (16 * 0.9 + 0.05) / 17) < 1e-6);
+    assert.ok(Math.abs(person.box.y + person.box.h - (0.2 + 15 * 0.02) * 100) < 1e-4, 'the box ends at the last sure keypoint');
+    assert.ok(Math.abs(person.box.w - 0.1 * 200) < 1e-4);
+  });
+
+  it('MoveNet multi-pose: a box and score per person, below-threshold people dropped', () => {
+    const data = new Float32Array(2 * 56);
+    data.set([0.1, 0.2, 0.5, 0.6, 0.8], 51); // person 0: ymin, xmin, ymax, xmax, score
+    data.set([0, 0, 1, 1, 0.1], 56 + 51);
+    const found = decodeMoveNet({ data, dims: [1, 2, 56] }, 100, 100, options);
+    assert.equal(found.length, 1);
+    for (const [got, want] of [[found[0].box.x, 20], [found[0].box.y, 10], [found[0].box.w, 40], [found[0].box.h, 40]]) assert.ok(Math.abs(got - want) < 1e-4);
+    assert.throws(() => decodeMoveNet({ data: new Float32Array(50), dims: [1, 50] }, 10, 10, options), /\[1, 1, 17, 3\] \(single pose\) or \[1, P, 56\]/);
+  });
+
+  it('Ultralytics pose [1, 5+51, N]: keypoints after the class score, mapped to source pixels with the box', () => {
+    const anchors = 3;
+    const values = 5 + 17 * 3;
+    const data = new Float32Array(values * anchors);
+    const set = (anchor, list) => list.forEach((v, k) => { data[k * anchors + anchor] = v; });
+    const keypoints = Array.from({ length: 17 }, (_, k) => [100 + k, 200 + k, 0.5]).flat();
+    set(1, [160, 240, 40, 80, 0.9, ...keypoints]);
+    set(2, [10, 10, 4, 4, 0.1, ...keypoints]);
+    const setup = { detector: 'yolo', yoloLayout: 'auto', inputWidth: 320, inputHeight: 320, first: 'out', keypoints: 17 };
+    // Letterbox of a 640x480 frame into 320x320: scale 0.5, 40 px of padding above.
+    const transform = { srcWidth: 640, srcHeight: 480, width: 320, height: 320, mode: 'letterbox', scale: 0.5, scaleX: 0.5, scaleY: 0.5, padX: 0, padY: 40 };
+    const [person, ...rest] = decodeDetections({ out: { data, dims: [1, values, anchors] } }, setup, options, ['person'], transform);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(person.box, box(280, 320, 80, 160));
+    assert.deepEqual(person.points[3], { x: 206, y: 326, score: 0.5, name: 'left_ear' });
   });
 });

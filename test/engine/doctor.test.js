@@ -10,10 +10,10 @@ const examine = (file) => examineModel(readOnnxModelInfo(fs.readFileSync(path.jo
 const codes = (report) => report.notes.map((n) => n.code);
 
 /** A hand-made description: one image input and the given outputs. */
-function described(outputs, { input = [1, 3, 640, 640], type = 'float32', metadata = {} } = {}) {
+function described(outputs, { input = [1, 3, 640, 640], type = 'float32', metadata = {}, names = [] } = {}) {
   return {
     inputs: [{ name: 'images', type, dims: input }],
-    outputs: outputs.map((dims, i) => ({ name: `out${i}`, type: 'float32', dims })),
+    outputs: outputs.map((dims, i) => ({ name: names[i] ?? `out${i}`, type: 'float32', dims })),
     metadata,
   };
 }
@@ -83,5 +83,36 @@ describe('model doctor on hand-made layouts', () => {
     assert.equal(dynamic.preprocess.width, undefined);
     const audio = examineModel(described([[1, 2]], { input: [1, 16000] }));
     assert.deepEqual([audio.task, codes(audio)], ['raw', ['notImageInput']]);
+  });
+
+  it('finds NMS inside the model: [1, 300, 6] no grid explains, [K, 7] rows, and the Ultralytics end2end flag', () => {
+    const v10 = examineModel(described([[1, 300, 6]], { metadata: { names: "{0: 'person', 1: 'car'}" } }));
+    assert.deepEqual([v10.layout, v10.task, codes(v10).includes('endToEnd')], ['end-to-end', 'detection', true]);
+    const v7 = examineModel(described([['num_dets', 7]]));
+    assert.equal(v7.layout, 'end-to-end');
+    const flagged = examineModel(described([[1, 100, 6]], { metadata: { end2end: 'True', names: "{0: 'a'}" } }));
+    assert.equal(flagged.layout, 'end-to-end');
+    // A one-class YOLOv5 at 640 has 6 values too, on 3 x 8400 rows.
+    assert.equal(examineModel(described([[1, 25200, 6]])).layout, 'ultralytics-v5');
+  });
+
+  it('finds TF Object Detection outputs by name, or by shape in TFLite order, and proposes 300x300 for a dynamic input', () => {
+    const names = ['detection_anchor_indices', 'detection_boxes', 'detection_classes', 'detection_multiclass_scores', 'detection_scores', 'num_detections', 'raw_detection_boxes'];
+    const tf = examineModel(described([[1, 100], [1, 100, 4], [1, 100], [1, 100, 91], [1, 100], [1], [1, 1917, 4]], { input: [1, 'h', 'w', 3], type: 'uint8', names }));
+    assert.deepEqual([tf.layout, tf.preprocess.width, tf.preprocess.height, tf.preprocess.layout, tf.preprocess.resize], ['tf-detection', 300, 300, 'nhwc', 'stretch']);
+    assert.deepEqual(tf.notes.find((n) => n.code === 'tfDetection').params, { boxes: 'detection_boxes', classes: 'detection_classes', scores: 'detection_scores', count: 'num_detections' });
+    const byShape = examineModel(described([[1, 10, 4], [1, 10], [1, 10], [1]], { input: [1, 320, 320, 3] }));
+    assert.deepEqual([byShape.layout, byShape.preprocess.width], ['tf-detection', 320]);
+  });
+
+  it('finds MoveNet single and multi-pose outputs, and Ultralytics pose keypoints after the classes', () => {
+    const single = examineModel(described([[1, 1, 17, 3]], { input: [1, 192, 192, 3] }));
+    assert.deepEqual([single.layout, single.task, single.preprocess.resize, single.preprocess.normalize], ['movenet', 'detection', 'letterbox', 'raw']);
+    assert.equal(examineModel(described([[1, 6, 56]], { input: [1, 256, 256, 3] })).layout, 'movenet');
+    const pose = examineModel(described([[1, 56, 8400]], { metadata: { task: 'pose', kpt_shape: '[17, 3]', names: "{0: 'person'}" } }));
+    assert.deepEqual([pose.layout, pose.classes, pose.keypoints], ['ultralytics-v8', 1, 17]);
+    assert.ok(codes(pose).includes('ultralyticsPose') && !codes(pose).includes('ultralyticsTask'));
+    const segment = examineModel(described([[1, 116, 8400], [1, 32, 160, 160]], { metadata: { task: 'segment' } }));
+    assert.ok(codes(segment).includes('ultralyticsTask'));
   });
 });

@@ -2,7 +2,7 @@
 // Builds tiny ONNX models in code for tests where only the plumbing matters.
 // Writes the protobuf wire format by hand (ModelProto, GraphProto, NodeProto, ...).
 
-const ELEM = { float32: 1, uint8: 2 };
+const ELEM = { float32: 1, uint8: 2, int64: 7 };
 
 function varint(n) {
   const bytes = [];
@@ -29,7 +29,16 @@ function valueInfo(name, type, dims) {
   return Buffer.concat([bytesField(1, name), bytesField(2, bytesField(1, tensorType))]);
 }
 
+/** TensorProto with its values as little-endian raw data. */
+function tensorProto(type, dims, values) {
+  const raw = type === 'int64'
+    ? Buffer.from(BigInt64Array.from(values, (v) => BigInt(v)).buffer)
+    : type === 'uint8' ? Buffer.from(Uint8Array.from(values)) : Buffer.from(Float32Array.from(values).buffer);
+  return Buffer.concat([...dims.map((d) => intField(1, d)), intField(2, ELEM[type]), bytesField(9, raw)]);
+}
+
 function attribute(name, value) {
+  if (value && value.tensor) return Buffer.concat([bytesField(1, name), bytesField(5, tensorProto(...value.tensor)), intField(20, 4)]);
   if (Array.isArray(value)) return Buffer.concat([bytesField(1, name), ...value.map((v) => intField(8, v)), intField(20, 7)]);
   return Buffer.concat([bytesField(1, name), intField(3, value), intField(20, 2)]);
 }
@@ -70,4 +79,17 @@ function tinyClassifier(size = 8, metadata = {}) {
   });
 }
 
-module.exports = { buildModel, tinyClassifier };
+/**
+ * A model that ignores its image and answers with fixed outputs: for decoder plumbing, where
+ * the values must be known. outputs: [[name, type, dims, values]].
+ */
+function fixedOutputModel({ input, outputs, metadata = {} }) {
+  return buildModel({
+    nodes: outputs.map(([name, type, dims, values]) => ['Constant', [], [name], { value: { tensor: [type, dims, values] } }]),
+    inputs: [input],
+    outputs: outputs.map(([name, type, dims]) => [name, type, dims]),
+    metadata,
+  });
+}
+
+module.exports = { buildModel, tinyClassifier, fixedOutputModel };

@@ -74,17 +74,19 @@ describe('annotate node', function () {
     ]);
     const image = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#000' } }).jpeg().toBuffer();
     const out = collect('out', 1);
-    helper.getNode('draw').receive({ payload: 'not detections', image, annotations: [{ bbox: [50, 30, 100, 60], stroke: '#00ff00', lineWidth: 6 }, { type: 'circle', x: 20, y: 20, r: 8, stroke: '#ff0000' }] });
+    helper.getNode('draw').receive({ payload: 'not detections', image, annotations: [{ bbox: [50, 30, 100, 60], stroke: '#00ff00', lineWidth: 6 }, { type: 'circle', x: 20, y: 20, r: 8, stroke: '#ff0000' }, { type: 'line', points: [[160, 10], [190, 10], [190, 90]], stroke: '#0000ff', lineWidth: 8 }] });
     const [msg] = await out;
     const { data, info } = await sharp(msg.payload).raw().toBuffer({ resolveWithObject: true });
     const px = (x, y) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
     assert.ok(px(50, 60)[1] > 180 && px(50, 60)[0] < 80, `green rect edge: ${px(50, 60)}`);
     assert.ok(px(20, 20)[0] > 180 && px(20, 20)[1] < 80, `red circle: ${px(20, 20)}`);
     assert.ok(px(100, 60).every((v) => v < 40), 'inside the rect stays black');
+    assert.ok(px(175, 10)[2] > 180 && px(190, 50)[2] > 180 && px(175, 50)[2] < 60, `blue polyline: ${px(175, 10)} ${px(190, 50)} ${px(175, 50)}`);
 
     for (const [input, expected] of [
       [{ payload: 'text', image }, /Expected detections .* in msg.payload or a list in msg.annotations but received string/],
       [{ payload: [], annotations: [{ bbox: [1, 2] }], image }, /Annotation 0 in msg.annotations cannot be drawn: a rect needs bbox/],
+      [{ payload: [], annotations: [{ type: 'line', points: [[1, 2]] }], image }, /Annotation 0 in msg.annotations cannot be drawn: a line needs points/],
       [{ payload: [], annotations: [], image: 'nope' }, /Expected the frame to draw on in msg.image .* but received string/],
     ]) {
       const caught = collect('caught', 1, 5000);

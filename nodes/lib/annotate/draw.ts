@@ -5,12 +5,18 @@
 import { EdgeAiError, describeValue } from '../errors';
 import { openImage, type FrameInfo } from '../image/decode';
 import type { Box } from '../image/transform';
+import { COCO_KEYPOINTS, COCO_SKELETON } from '../decode/keypoints';
 
-/** One drawing instruction, as node-red-node-annotate-image reads them. */
+/**
+ * One drawing instruction, as node-red-node-annotate-image reads them, plus our own 'line'
+ * (a polyline through `points`), which only this package's annotate node draws.
+ */
 export interface Annotation {
-  type?: 'rect' | 'circle';
+  type?: 'rect' | 'circle' | 'line';
   /** [x, y, w, h] for a rect; [x, y, r] or [cx, cy] for a circle. */
   bbox?: number[];
+  /** [[x, y], ...] for a line. */
+  points?: number[][];
   x?: number;
   y?: number;
   w?: number;
@@ -29,8 +35,12 @@ export interface DetectionLike {
   score: number;
   box: Box;
   /** Face landmarks or pose keypoints in source pixels. */
-  points?: Array<{ x: number; y: number; score?: number }>;
+  points?: Array<{ x: number; y: number; score?: number; name?: string }>;
 }
+
+/** Keypoints the model is less sure of than this are not drawn. */
+const KEYPOINT_MIN_SCORE = 0.3;
+const shown = (p: { score?: number }): boolean => p.score === undefined || p.score >= KEYPOINT_MIN_SCORE;
 
 /** Distinct colours that read on light and dark scenes; a class keeps its colour. */
 const PALETTE = ['#ff3838', '#ff9d97', '#ff701f', '#ffb21d', '#cfd231', '#48f90a', '#92cc17', '#3ddb86', '#1a9334', '#00d4bb',
@@ -40,14 +50,23 @@ export function colourFor(classId: number): string {
   return PALETTE[((classId % PALETTE.length) + PALETTE.length) % PALETTE.length];
 }
 
-/** Detections as annotations: a labelled rect each, and a small circle per point. */
-export function annotationsFrom(detections: readonly DetectionLike[], showScores = true): Annotation[] {
+/**
+ * Detections as annotations: a labelled rect each and a small circle per point, and with
+ * `limbs` the lines of a COCO pose skeleton (left out of msg.annotations, which other nodes read).
+ */
+export function annotationsFrom(detections: readonly DetectionLike[], showScores = true, limbs = false): Annotation[] {
   const annotations: Annotation[] = [];
   for (const d of detections) {
     const stroke = colourFor(d.classId);
     const { x, y, w, h } = d.box;
     annotations.push({ type: 'rect', bbox: [x, y, w, h], label: showScores ? `${d.label} ${Math.round(d.score * 100)}%` : d.label, stroke });
-    for (const p of d.points ?? []) annotations.push({ type: 'circle', x: p.x, y: p.y, r: 0, stroke });
+    const points = d.points ?? [];
+    if (limbs && points.length === COCO_KEYPOINTS.length && points[0].name === COCO_KEYPOINTS[0]) {
+      for (const [a, b] of COCO_SKELETON) {
+        if (shown(points[a]) && shown(points[b])) annotations.push({ type: 'line', points: [[points[a].x, points[a].y], [points[b].x, points[b].y]], stroke });
+      }
+    }
+    for (const p of points) if (shown(p)) annotations.push({ type: 'circle', x: p.x, y: p.y, r: 0, stroke });
   }
   return annotations;
 }
@@ -74,6 +93,14 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
     const line = finite(a.lineWidth) && a.lineWidth > 0 ? a.lineWidth : options.lineWidth || autoLine;
     const font = finite(a.fontSize) && a.fontSize > 0 ? a.fontSize : options.fontSize || autoFont;
     const type = a.type ?? 'rect';
+    if (type === 'line') {
+      const points = a.points;
+      if (!Array.isArray(points) || points.length < 2 || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every(finite))) {
+        throw new EdgeAiError('badAnnotation', { index, reason: 'a line needs points [[x, y], [x, y], ...], two at least' });
+      }
+      parts.push(`<polyline points="${points.map((p) => p.join(',')).join(' ')}" fill="none" stroke="${stroke}" stroke-width="${line}" stroke-linecap="round" stroke-linejoin="round"/>`);
+      return;
+    }
     if (type === 'circle') {
       const [cx, cy, r] = a.bbox ?? [a.x, a.y, a.r];
       if (!finite(cx) || !finite(cy)) throw new EdgeAiError('badAnnotation', { index, reason: 'a circle needs x and y (or bbox)' });
@@ -111,7 +138,7 @@ export function detectionsIn(payload: unknown): DetectionLike[] | undefined {
 /** What to draw: the detections in msg.payload, else the msg.annotations list. */
 export function drawingFor(payload: unknown, annotations: unknown, showScores: boolean): Annotation[] {
   const detections = detectionsIn(payload);
-  if (detections?.length) return annotationsFrom(detections, showScores);
+  if (detections?.length) return annotationsFrom(detections, showScores, true);
   if (Array.isArray(annotations)) return annotations as Annotation[];
   // A frame where nothing was found still goes out, undrawn.
   if (detections) return [];

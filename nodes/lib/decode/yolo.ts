@@ -2,8 +2,10 @@ import { EdgeAiError } from '../errors';
 import type { Box } from '../image/transform';
 import { labelFor } from './classification';
 import { nonMaxSuppression } from './nms';
+import { COCO_KEYPOINTS } from './keypoints';
 
-export type YoloLayout = 'auto' | 'v8' | 'v5' | 'yolox';
+/** The decoder chosen on the model node: the doctor's ('auto') or a single-output layout by hand. */
+export type YoloLayout = 'auto' | 'v8' | 'v5' | 'yolox' | 'end-to-end' | 'movenet';
 
 export interface YoloOptions {
   layout: YoloLayout;
@@ -54,7 +56,15 @@ export interface Detection {
   score: number;
   box: Box;
   /** Landmarks or keypoints, for the models that give them. */
-  points?: Array<{ x: number; y: number }>;
+  points?: Point[];
+}
+
+/** A landmark or keypoint; pose keypoints carry their name and visibility score. */
+export interface Point {
+  x: number;
+  y: number;
+  score?: number;
+  name?: string;
 }
 
 /** How one output tensor is read: anchors as columns (v8) or rows (v5), with or without objectness. */
@@ -65,6 +75,8 @@ export interface YoloReading {
   valueStride: number;
   anchorStride: number;
   objectness: boolean;
+  /** Keypoints per anchor after the class scores (Ultralytics pose: x, y, visibility each). */
+  keypoints: number;
 }
 
 /** Most candidates NMS looks at, best first (Ultralytics uses 30000 too). */
@@ -73,33 +85,37 @@ const MAX_NMS_CANDIDATES = 30000;
 /**
  * Work out the layout of an Ultralytics-style output:
  * v8/v11 `[1, 4+C, N]` (no objectness), v5 `[1, N, 5+C]`, and the transposed v8 export
- * `[1, N, 4+C]` when the label count tells it apart from v5.
+ * `[1, N, 4+C]` when the label count tells it apart from v5. A pose model adds 3 values per
+ * keypoint after the classes (`[1, 4+C+3K, N]`).
  */
-export function readYoloLayout(dims: readonly number[], layout: YoloLayout, labelCount?: number): YoloReading {
+export function readYoloLayout(dims: readonly number[], layout: YoloLayout, labelCount?: number, keypoints = 0): YoloReading {
   const shape = dims.length === 3 && dims[0] === 1 ? dims.slice(1) : dims.length === 2 ? dims : undefined;
   const fail = (reason: string): never => {
     throw new EdgeAiError('outputShape', { output: 'output', dims: dims.join(','), decoder: `YOLO ${layout}`, reason });
   };
   if (!shape) return fail('expected [1, 4+C, N] or [1, N, 5+C]');
+  // Keypoint values are set aside first; what is left reads like a plain detector.
+  const pose = 3 * keypoints;
   const [rows, columns] = shape;
   // With a label count the layout is certain; without, anchors outnumber values per anchor.
-  const labelsSayChannelsFirst = labelCount !== undefined && rows === 4 + labelCount;
-  const labelsSayRows = labelCount !== undefined && (columns === 5 + labelCount || columns === 4 + labelCount);
+  const labelsSayChannelsFirst = labelCount !== undefined && rows - pose === 4 + labelCount;
+  const labelsSayRows = labelCount !== undefined && (columns - pose === 5 + labelCount || columns - pose === 4 + labelCount);
   const channelsFirst = layout === 'v8' || (layout === 'auto' && (labelsSayChannelsFirst || (!labelsSayRows && rows < columns)));
   if (channelsFirst) {
-    if (rows < 5) fail('fewer than 5 values per anchor');
-    return { anchors: columns, classes: rows - 4, valueStride: columns, anchorStride: 1, objectness: false };
+    if (rows - pose < 5) fail('fewer than 5 values per anchor');
+    return { anchors: columns, classes: rows - pose - 4, valueStride: columns, anchorStride: 1, objectness: false, keypoints };
   }
-  const transposedV8 = layout === 'auto' && labelCount !== undefined && columns === 4 + labelCount;
-  const objectness = !transposedV8;
-  if (columns < (objectness ? 6 : 5)) fail('too few values per anchor');
-  return { anchors: rows, classes: columns - (objectness ? 5 : 4), valueStride: 1, anchorStride: columns, objectness };
+  const transposedV8 = layout === 'auto' && labelCount !== undefined && columns - pose === 4 + labelCount;
+  const objectness = !transposedV8 && !keypoints;
+  if (columns - pose < (objectness ? 6 : 5)) fail('too few values per anchor');
+  return { anchors: rows, classes: columns - pose - (objectness ? 5 : 4), valueStride: 1, anchorStride: columns, objectness, keypoints };
 }
 
 /** Decode one YOLO output into detections in model-input pixels, after NMS. */
 export function decodeYolo(data: Float32Array, reading: YoloReading, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
-  const { anchors, classes, valueStride, anchorStride, objectness } = reading;
+  const { anchors, classes, valueStride, anchorStride, objectness, keypoints } = reading;
   const firstClass = objectness ? 5 : 4;
+  const firstKeypoint = firstClass + classes;
   const filter = classFilter(options, labels, classes);
   const candidates: Detection[] = [];
   for (let anchor = 0; anchor < anchors; anchor++) {
@@ -120,9 +136,22 @@ export function decodeYolo(data: Float32Array, reading: YoloReading, options: Om
     const cy = data[base + valueStride];
     const w = data[base + 2 * valueStride];
     const h = data[base + 3 * valueStride];
-    candidates.push({ label: '', classId: bestClass, score, box: { x: cx - w / 2, y: cy - h / 2, w, h } });
+    const candidate: Detection = { label: '', classId: bestClass, score, box: { x: cx - w / 2, y: cy - h / 2, w, h } };
+    if (keypoints) candidate.points = readKeypoints(data, base + firstKeypoint * valueStride, valueStride, keypoints);
+    candidates.push(candidate);
   }
   return keepBest(candidates, options, labels);
+}
+
+/** Ultralytics pose keypoints: x, y and a visibility score each, named when they are COCO's 17. */
+function readKeypoints(data: Float32Array, start: number, valueStride: number, count: number): Point[] {
+  const points: Point[] = [];
+  for (let k = 0, at = start; k < count; k++, at += 3 * valueStride) {
+    const point: Point = { x: data[at], y: data[at + valueStride], score: data[at + 2 * valueStride] };
+    if (count === COCO_KEYPOINTS.length) point.name = COCO_KEYPOINTS[k];
+    points.push(point);
+  }
+  return points;
 }
 
 /**

@@ -30,5 +30,5 @@ export function decodeYoloxGrid(data: Float32Array, dims: readonly number[], inp
       }
     }
   }
-  return { anchors, classes: values - 5, valueStride: 1, anchorStride: values, objectness: true };
+  return { anchors, classes: values - 5, valueStride: 1, anchorStride: values, objectness: true, keypoints: 0 };
 }

@@ -2,7 +2,7 @@ import { EdgeAiError, choiceSetting, numberSetting } from '../errors';
 import type { YoloLayout } from '../decode/yolo';
 import type { PreprocessSpec } from '../image/preprocess';
 import { NORMALIZE_PRESETS, type NormalizePreset, type Triple } from '../image/tensor';
-import type { InputGeometry, LabelSource, ModelConfig } from './describe';
+import type { InputGeometry, LabelSource, ModelConfig, ModelInfo } from './describe';
 import { parseLabelLines } from './labels';
 import type { ModelTask } from './protocol';
 import { expandPath } from '../paths';
@@ -76,7 +76,7 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
     path: expandPath(settings.path, baseDir),
     sha256: sha256 || undefined,
     task,
-    yoloLayout: choiceSetting<YoloLayout>('yoloLayout', settings.yoloLayout, 'auto', ['auto', 'v8', 'v5', 'yolox']),
+    yoloLayout: choiceSetting<YoloLayout>('yoloLayout', settings.yoloLayout, 'auto', ['auto', 'v8', 'v5', 'yolox', 'end-to-end', 'movenet']),
     labels,
     threads: numberSetting('threads', settings.threads, 1, 1, 16, true),
     spinning: settings.spinning === true,
@@ -94,6 +94,15 @@ export function modelPreprocessSettings(s: ModelNodeSettings, doctor: DoctorRepo
   }
   const p = doctor.preprocess;
   return { resize: p.resize, padValue: p.padValue, align: p.align, channels: p.channels, normalize: p.normalize, mean: p.mean?.join(','), std: p.std?.join(',') };
+}
+
+/** The preprocessing a model node hands "from model" preprocess nodes; a dynamic input takes the doctor's size. */
+export function modelPreprocessSpec(s: ModelNodeSettings, info: Pick<ModelInfo, 'doctor' | 'input'>): PreprocessSpec {
+  const { input, doctor } = info;
+  const size = (own: number, proposed: number | undefined): number | undefined => (own > 0 ? own : proposed);
+  return preprocessSpecFrom(modelPreprocessSettings(s, doctor), {
+    ...input, width: size(input.width, doctor.preprocess.width) as number, height: size(input.height, doctor.preprocess.height) as number,
+  });
 }
 
 /** Validate preprocessing settings; size, layout and dtype come from the caller. */

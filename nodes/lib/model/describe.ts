@@ -135,15 +135,16 @@ export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeo
 
 /** The decoder set on the model node, or the one the doctor recognised for "auto". */
 function detectorFor(yoloLayout: YoloLayout, doctor: DoctorReport): Detector {
-  if (yoloLayout === 'yolox') return 'yolox';
+  if (yoloLayout === 'yolox' || yoloLayout === 'end-to-end' || yoloLayout === 'movenet') return yoloLayout;
   if (yoloLayout !== 'auto') return 'yolo';
-  const own: readonly string[] = ['yolox', 'boxes-scores', 'yunet', 'blazeface'];
+  const own: readonly string[] = ['yolox', 'end-to-end', 'boxes-scores', 'tf-detection', 'yunet', 'blazeface', 'movenet'];
   return own.includes(doctor.layout) ? doctor.layout as Detector : 'yolo';
 }
 
 /** Which decoder a detection model gets, and which of its outputs play which part. */
 export function detectorSetup(yoloLayout: YoloLayout, doctor: DoctorReport, outputs: readonly TensorInfo[], input: { width: number; height: number }): DetectorSetup {
   const note = doctor.notes.find((n) => n.code === 'boxesScores');
+  const tf = doctor.notes.find((n) => n.code === 'tfDetection')?.params as DetectorSetup['tf'];
   // BlazeFace: scores end in 1 value, regressors in 16; the fine grid has more anchors.
   const byAnchors = (values: number): string[] => outputs
     .filter((o) => o.dims[o.dims.length - 1] === values)
@@ -151,7 +152,7 @@ export function detectorSetup(yoloLayout: YoloLayout, doctor: DoctorReport, outp
     .map((o) => o.name);
   return {
     detector: detectorFor(yoloLayout, doctor), yoloLayout, inputWidth: input.width, inputHeight: input.height,
-    first: outputs[0]?.name ?? '',
+    first: outputs[0]?.name ?? '', keypoints: doctor.keypoints, tf,
     scores: note && String(note.params?.scores), boxes: note && String(note.params?.boxes),
     gridScores: byAnchors(1), gridRegressors: byAnchors(16),
   };
@@ -163,14 +164,16 @@ export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
   const { detector } = setup;
   const output = detector === 'boxes-scores' ? info.outputs.find((o) => o.name === setup.scores) : info.outputs[0];
   if (!labels || !output || info.task === 'raw' || !output.dims.every((d) => typeof d === 'number' && d > 0)) return;
-  if (detector === 'yunet' || detector === 'blazeface') {
+  // Finished detections name their class ids; any label count fits.
+  if (detector === 'end-to-end' || detector === 'tf-detection') return;
+  if (detector === 'yunet' || detector === 'blazeface' || detector === 'movenet') {
     if (labels.length !== 1) throw new EdgeAiError('labelsCount', { source: 'configured', labels: labels.length, classes: 1 });
     return;
   }
   const dims = output.dims as number[];
   const classes = info.task === 'classification' || detector === 'boxes-scores'
     ? dims[dims.length - 1]
-    : readYoloLayout(dims, config.yoloLayout, labels.length).classes;
+    : readYoloLayout(dims, config.yoloLayout, labels.length, setup.keypoints).classes;
   if (classes !== labels.length) {
     const source = config.labels.kind === 'file' ? config.labels.path : config.labels.kind;
     throw new EdgeAiError('labelsCount', { source, labels: labels.length, classes });

@@ -24,7 +24,11 @@ export const DOCTOR_TEXTS = {
   notImageInput: 'The input is not an image tensor [1,3,H,W] or [1,H,W,3]: use raw task and your own tensor',
   unknownLayout: 'Output layout not recognised: the task is set to raw',
   labelsMetadata: '__count__ labels from the metadata "names"',
-  ultralyticsTask: 'Ultralytics task "__task__" is not decoded yet: only detect is',
+  ultralyticsTask: 'Ultralytics task "__task__" is not decoded yet: detect and pose are',
+  ultralyticsPose: 'Ultralytics pose output: __keypoints__ keypoints (x, y, visibility) per person',
+  endToEnd: 'NMS inside the model: output [K, __values__] of finished detections; the IoU setting has no effect',
+  tfDetection: 'TF Object Detection outputs: boxes "__boxes__", classes "__classes__", scores "__scores__"; class ids start at 1, so use a label map with one line per id (90 lines for COCO) or put "background" first',
+  movenet: 'MoveNet pose: __people__ with 17 keypoints each (y, x, score relative to the input)',
 } as const;
 
 export type DoctorNoteCode = keyof typeof DOCTOR_TEXTS;
@@ -35,7 +39,8 @@ export interface DoctorNote {
 }
 
 export type ModelLayout =
-  | 'ultralytics-v8' | 'ultralytics-v5' | 'yolox' | 'boxes-scores' | 'yunet' | 'blazeface' | 'classification' | 'unknown';
+  | 'ultralytics-v8' | 'ultralytics-v5' | 'yolox' | 'end-to-end' | 'boxes-scores' | 'tf-detection' | 'yunet' | 'blazeface' | 'movenet'
+  | 'classification' | 'unknown';
 
 export interface SuggestedPreprocess {
   width?: number;
@@ -59,6 +64,8 @@ export interface DoctorReport {
   task: ModelTask;
   yoloLayout: YoloLayout;
   classes?: number;
+  /** Keypoints per detection of an Ultralytics pose model. */
+  keypoints?: number;
   labels: { source: 'metadata' | 'none'; count?: number };
   preprocess: SuggestedPreprocess;
   notes: DoctorNote[];
@@ -120,7 +127,8 @@ export function examineModel(model: Pick<OnnxModelInfo, 'inputs' | 'outputs' | '
     notes.push({ code: 'labelsMetadata', params: { count: names.length } });
   }
   recogniseLayout(report, width, height, names?.length);
-  report.preprocess = { ...report.preprocess, ...geometry };
+  // A dynamic size keeps what the layout proposed (a TF detector's 300x300).
+  report.preprocess = { ...report.preprocess, ...geometry, width: width ?? report.preprocess.width, height: height ?? report.preprocess.height };
   if (input.type === 'uint8') {
     report.preprocess.normalize = 'raw';
     notes.push({ code: 'uint8Input' });
@@ -133,13 +141,20 @@ function recogniseLayout(report: DoctorReport, width: number | undefined, height
   const names = outputs.map((o) => o.name);
   const shapes = outputs.map((o) => numeric(o.dims));
   const ultralyticsTask = report.metadata.task;
-  if (ultralyticsTask && ultralyticsTask !== 'detect' && ultralyticsTask !== 'classify') {
+  if (ultralyticsTask && !['detect', 'classify', 'pose'].includes(ultralyticsTask)) {
     notes.push({ code: 'ultralyticsTask', params: { task: ultralyticsTask } });
   }
+  const keypointShape = /^\s*\[\s*(\d+)\s*,\s*3\s*\]\s*$/.exec(report.metadata.kpt_shape ?? '');
+  if (ultralyticsTask === 'pose' && keypointShape) report.keypoints = Number(keypointShape[1]);
 
   if (names.some((n) => /^cls_8$/.test(n)) && names.some((n) => /^kps_8$/.test(n))) {
     report.classes = 1;
     return detector(report, 'yunet', { code: 'yunet' }, base({ resize: 'stretch', channels: 'bgr', normalize: 'raw' }));
+  }
+  const tf = tfDetectionRoles(outputs);
+  if (tf) {
+    return detector(report, 'tf-detection', { code: 'tfDetection', params: tf },
+      base({ resize: 'stretch', normalize: 'raw', ...(!width || !height ? { width: 300, height: 300 } : {}) }));
   }
   if (outputs.length === 4 && shapes.every(Boolean)) {
     const anchors = shapes[0]![1] + shapes[1]![1];
@@ -161,6 +176,18 @@ function recogniseLayout(report: DoctorReport, width: number | undefined, height
         base({ resize: 'stretch', normalize: 'custom', mean: [127, 127, 127], std: [128, 128, 128] }));
     }
   }
+  const only = outputs.length === 1 ? outputs[0].dims : undefined;
+  const last = only?.[only.length - 1];
+  if (only && last === 3 && only[only.length - 2] === 17 && only.length === 4) {
+    return detector(report, 'movenet', { code: 'movenet', params: { people: 'one person' } }, MOVENET_PREPROCESS);
+  }
+  if (only && only.length === 3 && last === MOVENET_MULTI_VALUES && typeof only[1] === 'number' && only[1] <= 20) {
+    return detector(report, 'movenet', { code: 'movenet', params: { people: `up to ${only[1]} people` } }, MOVENET_PREPROCESS);
+  }
+  // NMS in the graph: the metadata says so (Ultralytics), or [K, 7] rows, whose K is often dynamic.
+  if (only && (last === 6 || last === 7) && (report.metadata.end2end === 'True' || (last === 7 && only.length === 2))) {
+    return detector(report, 'end-to-end', { code: 'endToEnd', params: { values: last } }, base({}));
+  }
   if (outputs.length !== 1 || !shapes[0]) {
     notes.push({ code: 'unknownLayout' });
     return;
@@ -174,8 +201,13 @@ function recogniseLayout(report: DoctorReport, width: number | undefined, height
   detection(report, shape[0], shape[1], width, height, labelCount);
 }
 
-function detection(report: DoctorReport, rows: number, columns: number, width: number | undefined, height: number | undefined, labelCount: number | undefined): void {
+function detection(report: DoctorReport, outputRows: number, outputColumns: number, width: number | undefined, height: number | undefined, labelCount: number | undefined): void {
   const ultralytics = base({});
+  // A pose model's keypoint values follow the classes; the rest reads like a detector.
+  const pose = 3 * (report.keypoints ?? 0);
+  const valuesFirst = pose && labelCount !== undefined ? outputRows - pose === 4 + labelCount : outputRows < outputColumns;
+  const rows = valuesFirst ? outputRows - pose : outputRows;
+  const columns = valuesFirst ? outputColumns : outputColumns - pose;
   const yolo = (version: 'v8' | 'v5', classes: number, code: DoctorNoteCode): void => {
     report.layout = version === 'v8' ? 'ultralytics-v8' : 'ultralytics-v5';
     report.task = 'detection';
@@ -183,7 +215,14 @@ function detection(report: DoctorReport, rows: number, columns: number, width: n
     report.classes = classes;
     report.preprocess = ultralytics;
     report.notes.push({ code, params: { version: version === 'v8' ? 'v8/v11' : 'v5', classes } });
+    if (report.keypoints) report.notes.push({ code: 'ultralyticsPose', params: { keypoints: report.keypoints } });
   };
+  const cells = width && height ? gridCells(width, height) : undefined;
+  // Finished detections, K of them (300 for YOLOv10), on rows no grid of this input explains.
+  const onGrid = cells === undefined || rows === cells || rows === 3 * cells || columns === cells;
+  if (!onGrid && columns === 6 && rows <= 1000 && !pose) {
+    return detector(report, 'end-to-end', { code: 'endToEnd', params: { values: columns } }, ultralytics);
+  }
   if (labelCount !== undefined) {
     if (rows === 4 + labelCount) return yolo('v8', labelCount, 'ultralytics');
     if (columns === 5 + labelCount) return yolo('v5', labelCount, 'ultralytics');
@@ -194,7 +233,6 @@ function detection(report: DoctorReport, rows: number, columns: number, width: n
       return;
     }
   }
-  const cells = width && height ? gridCells(width, height) : undefined;
   if (cells && rows === cells && columns >= 6) {
     report.classes = columns - 5;
     report.yoloLayout = 'yolox';
@@ -223,6 +261,21 @@ function classification(report: DoctorReport, classes: number): void {
     report.preprocess = base({ resize: 'crop', normalize: 'imagenet' });
     report.notes.push({ code: 'normalizationGuess' });
   }
+}
+
+const MOVENET_MULTI_VALUES = 56;
+// MoveNet pads the frame to a square and takes pixel values as they are.
+const MOVENET_PREPROCESS = base({ resize: 'letterbox', padValue: 0, normalize: 'raw' });
+
+/** TF Object Detection output names, by name (tf2onnx keeps them), or by shape in TFLite order. */
+function tfDetectionRoles(outputs: readonly OnnxTensorInfo[]): { boxes: string; classes: string; scores: string; count?: string } | undefined {
+  const named = (role: string): string | undefined => outputs.find((o) => new RegExp(`(^|[/:])${role}(:0)?$`).test(o.name))?.name;
+  const [boxes, classes, scores, count] = ['detection_boxes', 'detection_classes', 'detection_scores', 'num_detections'].map(named);
+  if (boxes && classes && scores) return { boxes, classes, scores, ...(count ? { count } : {}) };
+  if (outputs.length !== 4) return undefined;
+  const [b, c, s, n] = outputs.map((o) => o.dims);
+  const fits = b.length === 3 && b[2] === 4 && c.length === 2 && s.length === 2 && n.length === 1 && b[1] === c[1] && c[1] === s[1];
+  return fits ? { boxes: outputs[0].name, classes: outputs[1].name, scores: outputs[2].name, count: outputs[3].name } : undefined;
 }
 
 /** A detection layout with a decoder of its own (not Ultralytics'). */

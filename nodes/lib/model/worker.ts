@@ -68,6 +68,18 @@ function inputTensor(request: RunRequest): ort.Tensor {
   return new ort.Tensor(convert.type, convertTarget, convert.dims);
 }
 
+/**
+ * A numeric output as float32 for the decoders: class ids and counts often come as int64 or
+ * int32 (small outputs, so copying costs nothing). Strings and booleans are left out.
+ */
+function asFloats(tensor: ort.Tensor): Float32Array | undefined {
+  const { data } = tensor;
+  if (data instanceof Float32Array) return data;
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, Number);
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView) && tensor.type !== 'bool') return Float32Array.from(data as unknown as ArrayLike<number>);
+  return undefined;
+}
+
 function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest, names: readonly string[]): { output: RunOutput; transfer: ArrayBuffer[] } {
   if (request.kind === 'raw') {
     const raw: Record<string, RawTensor> = {};
@@ -90,9 +102,9 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     }
     return { data: tensor.data as Float32Array, dims: tensor.dims };
   };
-  const first = outputs[names[0]];
-  const { data } = floats(names[0]);
   if (request.kind === 'classification') {
+    const first = outputs[names[0]];
+    const { data } = floats(names[0]);
     const classes = first.dims[first.dims.length - 1];
     if (data.length !== classes) {
       throw new EdgeAiError('outputShape', { output: names[0], dims: first.dims.join(','), decoder: 'classification', reason: 'expected [1, C] or [C]' });
@@ -101,8 +113,10 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     return { output: topK(toProbabilities(data), request.topK, request.minScore, labels), transfer: [] };
   }
   if (!detectors) throw new Error('run before load');
-  // The decoders read float outputs only; any other output a model has is left out.
-  const floatOutputs = Object.fromEntries(names.filter((name) => outputs[name].type === 'float32').map((name) => [name, floats(name)]));
+  const floatOutputs = Object.fromEntries(names.flatMap((name) => {
+    const data = asFloats(outputs[name]);
+    return data ? [[name, { data, dims: outputs[name].dims }]] : [];
+  }));
   const detections = decodeDetections(floatOutputs, detectors, request.yolo, labels, request.transform);
   return { output: detections, transfer: [] };
 }
