@@ -99,7 +99,10 @@ module.exports = function register(RED: NodeAPI): void {
 
     const queue = new WaitingQueue<Job>(settings?.mode ?? 'live', settings?.queueSize ?? 1);
     let host: ModelHost | undefined;
-    let busy = false;
+    // Batch mode keeps a second frame waiting in the worker, so the model never idles while a
+    // result travels back; live mode sends one at a time, so a newer frame can still replace the waiting one.
+    const maxInFlight = settings?.mode === 'batch' ? 2 : 1;
+    let inFlight = 0;
     let closing = false;
     let stopListening: (() => void) | undefined;
     const lease = !setupError && modelNode ? modelNode.acquire() : undefined;
@@ -125,10 +128,10 @@ module.exports = function register(RED: NodeAPI): void {
     }
 
     function pump(): void {
-      if (!host || !settings || busy || closing) return;
+      if (!host || !settings || inFlight >= maxInFlight || closing) return;
       const job = queue.shift();
       if (!job) return;
-      busy = true;
+      inFlight++;
       const active = host;
       const decodeSettings = settings;
       const sentAt = Date.now();
@@ -160,9 +163,10 @@ module.exports = function register(RED: NodeAPI): void {
           job.done(local);
         },
       ).finally(() => {
-        busy = false;
+        inFlight--;
         pump();
       });
+      pump();
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {

@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --frames N]`: the whole Node-RED flow (preprocess -> infer)
-// against a bare loop of onnxruntime's session.run on the same model, threads and spinning
-// setting, in the same process run. Writes bench-results/<time>.json and prints a table.
+// `npm run bench [-- --quick] [-- --seconds N] [-- --only TEXT] [-- --soak MINUTES]`
+//
+// Each scenario runs the real Node-RED flow (our nodes in node-red's runtime) and, in the same
+// process run, the floor: a bare loop of onnxruntime's session.run on the same model with the
+// same thread settings, fed a pre-made tensor. Ratios are taken within the run, because this
+// machine is shared and noisy. Also measured: decode + NMS against the model's run, int8 against
+// fp32 (speed and agreement), and with --soak the RSS of a long run. Writes
+// bench-results/<time>.json and prints a table.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -12,118 +17,214 @@ const helper = require('node-red-node-test-helper');
 
 const root = path.resolve(__dirname, '..');
 const assets = path.resolve(root, '..', 'shared', 'assets');
+const models = path.join(assets, 'models');
+const photos = path.join(assets, 'media', 'images');
+const argument = (name) => { const at = process.argv.indexOf(name); return at > 0 ? process.argv[at + 1] : undefined; };
 const quick = process.argv.includes('--quick');
-const framesArg = process.argv.indexOf('--frames');
-const FRAMES = framesArg > 0 ? Number(process.argv[framesArg + 1]) : quick ? 20 : 60;
+/** Each measurement runs this long after its warm-up, and for MIN_FRAMES at least. */
+const SECONDS = Number(argument('--seconds') ?? (quick ? 3 : 12));
+const WARMUP_SECONDS = quick ? 1.5 : 3;
+const MIN_FRAMES = 10;
+const ONLY = argument('--only');
+const SOAK_MINUTES = Number(argument('--soak') ?? 0);
 const WARMUP = 3;
+const THREADS = 1;
 
 helper.init(require.resolve('node-red'));
-const nodeFiles = ['preprocess', 'model', 'infer'].map((n) => require(path.join(root, 'dist', `edge-ai-${n}.js`)));
+const nodeFiles = ['camera', 'preprocess', 'model', 'infer'].map((n) => require(path.join(root, 'dist', `edge-ai-${n}.js`)));
+const lib = (name) => require(path.join(root, 'dist', 'lib', name));
 
+const MODELS = {
+  'mobilenetv2 fp32': { file: 'classification/mobilenet_v2_224_fp32.onnx', labels: 'none' },
+  'mobilenetv2 int8 qdq': { file: 'classification/mobilenet_v2_224_int8_qdq.onnx', labels: 'none' },
+  'mobilenetv2 int8 qop': { file: 'classification/mobilenet_v2_224_int8_qop.onnx', labels: 'none' },
+  'yolox-nano fp32': { file: 'detection/yolox_nano_416.onnx', labels: 'file', labelsFile: 'detection/coco_classes.txt' },
+  'yolox-nano int8 qdq': { file: 'detection/yolox_nano_416_int8_qdq.onnx', labels: 'file', labelsFile: 'detection/coco_classes.txt' },
+  'yolov8n-640 fp32': { file: 'detection/yolov8n_640_agpl.onnx', labels: 'auto' },
+};
+const JPEG_SOURCES = [{ name: 'jpeg 640x480', width: 640, height: 480 }, { name: 'jpeg 1280x720', width: 1280, height: 720 }];
+/** The sample video through ffmpeg (the camera node), 30 fps, as JPEG or as raw RGB frames. */
+const VIDEO_SOURCES = [
+  { name: 'video jpeg 30fps', camera: { source: 'video', path: path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4'), fps: 30 } },
+  { name: 'video rgb 30fps', camera: { source: 'video', path: path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4'), fps: 30, output: 'rgb', width: 640, height: 480 } },
+];
 const SCENARIOS = [
-  { name: 'yolov8n-640 fp32', model: 'detection/yolov8n_640_agpl.onnx', task: 'detection', labels: 'metadata', resize: 'letterbox', normalize: 'unit' },
-  { name: 'mobilenetv2 int8 qop', model: 'classification/mobilenet_v2_224_int8_qop.onnx', task: 'classification', labels: 'none', resize: 'crop', normalize: 'signed' },
-];
-const SOURCES = [
-  { name: '640x480', width: 640, height: 480 },
-  { name: '1280x720', width: 1280, height: 720 },
-];
+  ...Object.keys(MODELS).flatMap((model) => JPEG_SOURCES.map((source) => ({ model, source }))),
+  ...(quick ? ['yolox-nano fp32'] : ['yolox-nano fp32', 'yolov8n-640 fp32', 'mobilenetv2 int8 qop'])
+    .flatMap((model) => VIDEO_SOURCES.map((source) => ({ model, source }))),
+].filter((s) => !ONLY || `${s.model} ${s.source.name}`.includes(ONLY));
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const ms = (ns) => Math.round(ns / 1e4) / 100;
+const round = (v, places = 2) => Math.round(v * 10 ** places) / 10 ** places;
+const nsToMs = (ns) => round(ns / 1e6);
+const mb = (bytes) => round(bytes / 1048576, 1);
+const cpuMs = (used) => (used.user + used.system) / 1000;
 
-async function bare(modelPath, threads) {
-  const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+function sessionOptions() {
+  return {
+    intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
+  };
+}
+
+/** The floor: session.run in a loop on a pre-made tensor, nothing else. */
+async function bare(modelFile) {
+  const session = await ort.InferenceSession.create(path.join(models, modelFile), sessionOptions());
   const input = session.inputMetadata[0];
   const data = new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.5);
   const feeds = { [input.name]: new ort.Tensor('float32', data, input.shape) };
-  for (let i = 0; i < WARMUP; i++) await session.run(feeds);
+  const warm = performance.now();
+  while (performance.now() - warm < WARMUP_SECONDS * 1000) await session.run(feeds);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let i = 0; i < FRAMES; i++) await session.run(feeds);
+  let frames = 0;
+  while (frames < MIN_FRAMES || performance.now() - started < SECONDS * 1000) {
+    await session.run(feeds);
+    frames++;
+  }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   await session.release();
-  return { fps: FRAMES / seconds, cpuMsPerFrame: (used.user + used.system) / 1000 / FRAMES };
+  return { fps: round(frames / seconds), cpuMsPerFrame: round(cpuMs(used) / frames), frames };
 }
 
-async function flow(scenario, jpeg, threads) {
-  const models = path.join(assets, 'models');
+/** The floor measured before and after the flow, averaged, so drift on a shared machine evens out. */
+async function floor(modelFile, between) {
+  const before = await bare(modelFile);
+  const result = await between();
+  const after = await bare(modelFile);
+  return { bare: { fps: round((before.fps + after.fps) / 2), cpuMsPerFrame: round((before.cpuMsPerFrame + after.cpuMsPerFrame) / 2), before: before.fps, after: after.fps }, flow: result };
+}
+
+/** CPU milliseconds used so far by this process's child processes (the camera's ffmpeg). */
+function childrenCpuMs() {
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === process.pid) total += ((Number(fields[11]) + Number(fields[12])) / ticks) * 1000;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}
+
+// A flow without its tab node runs, but at twice the CPU per message: always give it one.
+const TAB = { id: 't', type: 'tab', label: 'bench' };
+
+function modelNode(name) {
+  const m = MODELS[name];
+  return { id: 'model', type: 'edge-ai-model', path: path.join(models, m.file), labelsSource: m.labels, labelsFile: m.labelsFile && path.join(models, m.labelsFile), threads: THREADS };
+}
+
+/**
+ * The whole flow, flat out. JPEG sources: frames handed to the preprocess node in memory, three
+ * in flight. Video sources: the camera node's ffmpeg at 30 fps
+ * into an infer node in live mode, which drops what it cannot keep up with.
+ */
+async function flow(scenario, jpeg) {
+  const video = scenario.source.camera;
   await helper.load(nodeFiles, [
-    { id: 'model', type: 'edge-ai-model', path: path.join(models, scenario.model), task: scenario.task, labelsSource: scenario.labels, threads, preResize: scenario.resize, preNormalize: scenario.normalize },
+    TAB,
+    modelNode(scenario.model),
+    ...(video ? [{ id: 'cam', z: 't', type: 'edge-ai-camera', mode: 'continuous', ...video, wires: [['pre']] }] : []),
     { id: 'pre', z: 't', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['infer']] },
-    { id: 'infer', z: 't', type: 'edge-ai-infer', model: 'model', mode: 'batch', queueSize: 4, wires: [['out']] },
+    { id: 'infer', z: 't', type: 'edge-ai-infer', model: 'model', mode: video ? 'live' : 'batch', queueSize: 4, wires: [['out']] },
     { id: 'out', z: 't', type: 'helper' },
   ]);
   const pre = helper.getNode('pre');
   const out = helper.getNode('out');
-  const total = WARMUP + FRAMES;
   const latencies = [];
+  const runs = [];
   const loop = monitorEventLoopDelay({ resolution: 1 });
+  const loaded = performance.now();
+  let measuring = false;
   let cpu;
+  let childCpu;
   let started;
-  let sent = 0;
-  const send = () => { sent++; pre.receive({ payload: jpeg, sentAt: performance.now() }); };
+  let rssStart;
+  let droppedAtStart = 0;
+  let dropped = 0;
+  let frames = 0;
+  const send = () => pre.receive({ payload: jpeg, frame: { time: Date.now(), format: 'jpeg' } });
   await new Promise((resolve) => {
-    let received = 0;
     out.on('input', (msg) => {
-      received++;
-      if (received === WARMUP) {
+      const now = performance.now();
+      if (!measuring && now - loaded >= WARMUP_SECONDS * 1000) {
+        measuring = true;
         cpu = process.cpuUsage();
-        started = performance.now();
+        childCpu = childrenCpuMs();
+        started = now;
+        rssStart = process.memoryUsage().rss;
+        droppedAtStart = msg.inference.dropped;
         loop.enable();
-      } else if (received > WARMUP) {
-        latencies.push(performance.now() - msg.sentAt);
+      } else if (measuring) {
+        frames++;
+        latencies.push(Date.now() - msg.frame.time);
+        runs.push(msg.inference.runMs);
+        dropped = msg.inference.dropped - droppedAtStart;
+        if (frames >= MIN_FRAMES && now - started >= SECONDS * 1000) return resolve();
       }
-      if (received === total) return resolve();
-      if (sent < total) send();
+      if (!video) send();
     });
-    // Two frames in the pipeline: one runs while the next is decoded and waits.
-    send();
-    send();
+    // Three in flight: one runs, one waits in the worker, one is being decoded.
+    if (!video) for (let i = 0; i < 3; i++) send();
   });
   const seconds = (performance.now() - started) / 1000;
   loop.disable();
   const used = process.cpuUsage(cpu);
+  const childUsed = childrenCpuMs() - childCpu;
+  const rssEnd = process.memoryUsage().rss;
   await helper.unload();
   latencies.sort((a, b) => a - b);
   return {
-    fps: FRAMES / seconds,
-    cpuMsPerFrame: (used.user + used.system) / 1000 / FRAMES,
-    latencyMs: { p50: Math.round(percentile(latencies, 50) * 10) / 10, p95: Math.round(percentile(latencies, 95) * 10) / 10 },
-    eventLoopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+    frames,
+    fps: round(frames / seconds),
+    cpuMsPerFrame: round(cpuMs(used) / frames),
+    ...(video ? { ffmpegCpuMsPerFrame: round(childUsed / frames) } : {}),
+    runMsMean: round(runs.reduce((a, b) => a + b, 0) / runs.length),
+    latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95) },
+    eventLoopDelayMs: { p50: nsToMs(loop.percentile(50)), p99: nsToMs(loop.percentile(99)), max: nsToMs(loop.max) },
+    rssMB: { start: mb(rssStart), end: mb(rssEnd) },
+    dropped,
   };
 }
 
-const lib = (name) => require(path.join(root, 'dist', 'lib', name));
 const DECODERS = [
   { name: 'yolov8n-640 fp32', model: 'detection/yolov8n_640_agpl.onnx', photo: 'kite_and_cold.jpg' },
   { name: 'yolox-nano-416 fp32', model: 'detection/yolox_nano_416.onnx', photo: 'kite_and_cold.jpg' },
   { name: 'ultraface-320 fp32', model: 'face/ultraface-version-RFB-320.onnx', photo: 'face.jpg' },
 ];
 
+/** A photo preprocessed the way the model doctor proposes, ready for session.run. */
+async function preparedInput(modelPath, photo) {
+  const { examineModel } = lib('model/doctor');
+  const { readOnnxModelInfo } = lib('model/onnx-metadata');
+  const { modelPreprocessSettings, preprocessSpecFrom } = lib('model/config');
+  const { preprocessImage } = lib('image/preprocess');
+  const onnx = readOnnxModelInfo(fs.readFileSync(modelPath));
+  const doctor = examineModel(onnx);
+  const p = doctor.preprocess;
+  const spec = preprocessSpecFrom(modelPreprocessSettings({}, doctor), { width: p.width, height: p.height, layout: p.layout, type: p.dtype });
+  const { tensor, transform } = await preprocessImage(fs.readFileSync(path.join(photos, photo)), undefined, spec, true);
+  const data = new Float32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength / 4);
+  return { onnx, doctor, spec, transform, tensor: new ort.Tensor('float32', data, tensor.dims) };
+}
+
 /**
  * Decode + NMS on the real output of a real photo, the way the worker does it, timed over many
  * runs next to the model's own session.run on the same input.
  */
 async function decodeTimes(entry) {
-  const { examineModel } = lib('model/doctor');
-  const { readOnnxModelInfo } = lib('model/onnx-metadata');
   const { detectorSetup } = lib('model/describe');
-  const { modelPreprocessSettings, preprocessSpecFrom } = lib('model/config');
-  const { preprocessImage } = lib('image/preprocess');
   const { decodeDetections } = lib('decode/detectors');
-  const modelPath = path.join(assets, 'models', entry.model);
-  const onnx = readOnnxModelInfo(fs.readFileSync(modelPath));
-  const doctor = examineModel(onnx);
-  const p = doctor.preprocess;
-  const spec = preprocessSpecFrom(modelPreprocessSettings({}, doctor), { width: p.width, height: p.height, layout: p.layout, type: p.dtype });
-  const { tensor, transform } = await preprocessImage(fs.readFileSync(path.join(assets, 'media', 'images', entry.photo)), undefined, spec, true);
-  const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength / 4), tensor.dims) };
+  const modelPath = path.join(models, entry.model);
+  const { onnx, doctor, spec, transform, tensor } = await preparedInput(modelPath, entry.photo);
+  const session = await ort.InferenceSession.create(modelPath, sessionOptions());
+  const feeds = { [session.inputNames[0]]: tensor };
   const runs = [];
   let outputs;
   for (let i = 0; i < WARMUP + (quick ? 5 : 20); i++) {
@@ -150,40 +251,145 @@ async function decodeTimes(entry) {
   }
   times.sort((a, b) => a - b);
   runs.sort((a, b) => a - b);
-  const round = (v) => Math.round(v * 1000) / 1000;
   return {
     decoder: entry.name, photo: entry.photo, candidates: first.dims.join('x'), detections,
-    decodeMs: { p50: round(percentile(times, 50)), p95: round(percentile(times, 95)) },
-    runMs: { p50: round(percentile(runs, 50)) },
-    decodeShareOfRun: round(percentile(times, 50) / percentile(runs, 50)),
+    decodeMs: { p50: round(percentile(times, 50), 3), p95: round(percentile(times, 95), 3) },
+    runMs: { p50: round(percentile(runs, 50), 3) },
+    decodeShareOfRun: round(percentile(times, 50) / percentile(runs, 50), 3),
   };
 }
 
-async function main() {
-  const photo = path.join(assets, 'media', 'images', 'kite_and_cold.jpg');
-  const results = [];
-  const decoding = [];
-  for (const entry of DECODERS) {
-    const row = await decodeTimes(entry);
-    decoding.push(row);
-    console.log(`decode ${row.decoder.padEnd(22)} ${row.candidates.padEnd(10)} ${String(row.detections).padStart(3)} found  decode+NMS p50 ${row.decodeMs.p50} ms p95 ${row.decodeMs.p95} ms  run p50 ${row.runMs.p50} ms  (${(row.decodeShareOfRun * 100).toFixed(1)}% of run)`);
-  }
-  const threads = 1;
-  for (const scenario of SCENARIOS) {
-    for (const source of SOURCES) {
-      const jpeg = await sharp(photo).resize(source.width, source.height, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
-      const baseline = await bare(path.join(assets, 'models', scenario.model), threads);
-      const whole = await flow(scenario, jpeg, threads);
-      const row = { scenario: scenario.name, source: source.name, threads, frames: FRAMES, bare: baseline, flow: whole, ratio: Math.round((whole.fps / baseline.fps) * 1000) / 1000 };
-      results.push(row);
-      console.log(`${row.scenario.padEnd(22)} ${row.source.padEnd(9)} bare ${baseline.fps.toFixed(2).padStart(6)} fps  flow ${whole.fps.toFixed(2).padStart(6)} fps  ratio ${row.ratio.toFixed(3)}  ` +
-        `loop p99 ${whole.eventLoopDelayMs.p99} ms max ${whole.eventLoopDelayMs.max} ms  latency p50 ${whole.latencyMs.p50} ms  cpu/frame bare ${baseline.cpuMsPerFrame.toFixed(1)} flow ${whole.cpuMsPerFrame.toFixed(1)} ms`);
+/** What a model says about every photo: top-1 for classifiers, detections for detectors. */
+async function answers(modelFile) {
+  const { detectorSetup } = lib('model/describe');
+  const { decodeDetections } = lib('decode/detectors');
+  const { toProbabilities } = lib('decode/classification');
+  const modelPath = path.join(models, modelFile);
+  const session = await ort.InferenceSession.create(modelPath, sessionOptions());
+  const result = {};
+  for (const photo of fs.readdirSync(photos).filter((f) => /\.(jpe?g|png|bmp)$/i.test(f)).sort()) {
+    const { onnx, doctor, spec, transform, tensor } = await preparedInput(modelPath, photo);
+    const outputs = await session.run({ [session.inputNames[0]]: tensor });
+    if (doctor.task === 'classification') {
+      const scores = toProbabilities(outputs[session.outputNames[0]].data);
+      result[photo] = scores.indexOf(Math.max(...scores));
+    } else {
+      const copies = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, { data: Float32Array.from(t.data), dims: t.dims }]));
+      const options = { confidence: 0.5, iou: 0.45, maxDetections: 100, classAgnostic: false };
+      result[photo] = decodeDetections(copies, detectorSetup('auto', doctor, onnx.outputs, spec), options, undefined, transform);
     }
   }
+  await session.release();
+  return result;
+}
+
+/** int8 against fp32: bare speed in the same run, and whether the answers agree. */
+async function quantization(fp32, int8) {
+  const { iou } = lib('decode/nms');
+  // Interleaved, twice each, so drift on a shared machine hits both alike.
+  const runs = [];
+  for (let i = 0; i < 2; i++) runs.push([await bare(MODELS[int8].file), await bare(MODELS[fp32].file)]);
+  const fast = { fps: round((runs[0][0].fps + runs[1][0].fps) / 2) };
+  const slow = { fps: round((runs[0][1].fps + runs[1][1].fps) / 2) };
+  const [reference, quantized] = [await answers(MODELS[fp32].file), await answers(MODELS[int8].file)];
+  const photoNames = Object.keys(reference);
+  let agreement;
+  if (typeof reference[photoNames[0]] === 'number') {
+    const same = photoNames.filter((p) => reference[p] === quantized[p]).length;
+    agreement = { measure: 'same top-1 class', agreed: same, of: photoNames.length };
+  } else {
+    // fp32 detections (score >= 0.5) that int8 finds too: same class, IoU > 0.5.
+    const wanted = photoNames.flatMap((p) => reference[p].map((d) => ({ photo: p, d })));
+    const found = wanted.filter(({ photo, d }) => quantized[photo].some((q) => q.classId === d.classId && iou(q.box, d.box) > 0.5)).length;
+    const extra = photoNames.flatMap((p) => quantized[p].filter((q) => !reference[p].some((d) => d.classId === q.classId && iou(q.box, d.box) > 0.5))).length;
+    agreement = { measure: 'fp32 detections (score >= 0.5) int8 also finds (same class, IoU > 0.5)', agreed: found, of: wanted.length, int8Extra: extra };
+  }
+  return { fp32, int8, fp32Fps: slow.fps, int8Fps: fast.fps, speedup: round(fast.fps / slow.fps), agreement };
+}
+
+/** RSS of a long YOLOX-nano flow: sampled every 10 s after a minute of warm-up. */
+async function soak(minutes, jpeg) {
+  await helper.load(nodeFiles, [
+    TAB,
+    modelNode('yolox-nano fp32'),
+    { id: 'pre', z: 't', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['infer']] },
+    { id: 'infer', z: 't', type: 'edge-ai-infer', model: 'model', mode: 'batch', wires: [['out']] },
+    { id: 'out', z: 't', type: 'helper' },
+  ]);
+  const pre = helper.getNode('pre');
+  let frames = 0;
+  let running = true;
+  helper.getNode('out').on('input', () => { frames++; if (running) pre.receive({ payload: jpeg }); });
+  pre.receive({ payload: jpeg });
+  pre.receive({ payload: jpeg });
+  const samples = [];
+  const warmupMs = 60000;
+  const started = Date.now();
+  while (Date.now() - started < warmupMs + minutes * 60000) {
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+    if (Date.now() - started >= warmupMs) samples.push({ s: Math.round((Date.now() - started) / 1000), rssMB: mb(process.memoryUsage().rss), frames });
+  }
+  running = false;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await helper.unload();
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  return { minutes, frames, rssMB: { afterWarmup: first.rssMB, end: last.rssMB, growth: round(last.rssMB - first.rssMB, 1), max: Math.max(...samples.map((s) => s.rssMB)) }, samples };
+}
+
+function table(rows, columns) {
+  const widths = columns.map(([title, get]) => Math.max(title.length, ...rows.map((r) => String(get(r)).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padStart(widths[i])).join('  ');
+  console.log(line(columns.map(([title]) => title)));
+  for (const r of rows) console.log(line(columns.map(([, get]) => get(r))));
+  console.log();
+}
+
+async function main() {
+  const photo = path.join(photos, 'kite_and_cold.jpg');
+  const jpegs = {};
+  for (const source of JPEG_SOURCES) jpegs[source.name] = await sharp(photo).resize(source.width, source.height, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
+
+  const decoding = [];
+  if (!ONLY) for (const entry of DECODERS) decoding.push(await decodeTimes(entry));
+  if (decoding.length) {
+    console.log('Decode + NMS per frame, against the model\'s own run (same input)');
+    table(decoding, [['decoder', (r) => r.decoder], ['output', (r) => r.candidates], ['found', (r) => r.detections], ['decode p50 ms', (r) => r.decodeMs.p50],
+      ['p95 ms', (r) => r.decodeMs.p95], ['run p50 ms', (r) => r.runMs.p50], ['share', (r) => `${(r.decodeShareOfRun * 100).toFixed(1)}%`]]);
+  }
+
+  const results = [];
+  for (const scenario of SCENARIOS) {
+    const { bare: baseline, flow: whole } = await floor(MODELS[scenario.model].file, () => flow(scenario, jpegs[scenario.source.name]));
+    results.push({ model: scenario.model, source: scenario.source.name, threads: THREADS, bare: baseline, flow: whole, ratio: round(whole.fps / baseline.fps, 3) });
+    process.stdout.write('.');
+  }
+  console.log(`\nWhole flow against bare session.run (${SECONDS} s each after ${WARMUP_SECONDS} s warm-up, bare before and after averaged, ${THREADS} inference thread, spinning off)`);
+  console.log('Video sources are paced by the camera (30 fps asked, the file plays at its own rate): their ratio is not a speed figure; their CPU is.');
+  table(results, [['model', (r) => r.model], ['source', (r) => r.source], ['bare fps', (r) => r.bare.fps], ['flow fps', (r) => r.flow.fps], ['ratio', (r) => r.ratio.toFixed(3)],
+    ['run ms', (r) => r.flow.runMsMean], ['latency p50/p95 ms', (r) => `${r.flow.latencyMs.p50}/${r.flow.latencyMs.p95}`],
+    ['loop p50/p99/max ms', (r) => `${r.flow.eventLoopDelayMs.p50}/${r.flow.eventLoopDelayMs.p99}/${r.flow.eventLoopDelayMs.max}`],
+    ['cpu/frame bare', (r) => r.bare.cpuMsPerFrame], ['flow', (r) => r.flow.cpuMsPerFrame], ['+ms', (r) => round(r.flow.cpuMsPerFrame - r.bare.cpuMsPerFrame, 1)], ['ffmpeg', (r) => r.flow.ffmpegCpuMsPerFrame ?? '-'],
+    ['rss MB', (r) => `${r.flow.rssMB.start}->${r.flow.rssMB.end}`], ['dropped', (r) => r.flow.dropped]]);
+
+  const quantized = [];
+  if (!ONLY) {
+    for (const [fp32, int8] of [['mobilenetv2 fp32', 'mobilenetv2 int8 qdq'], ['mobilenetv2 fp32', 'mobilenetv2 int8 qop'], ['yolox-nano fp32', 'yolox-nano int8 qdq']]) {
+      quantized.push(await quantization(fp32, int8));
+    }
+    console.log('int8 against fp32 (bare session.run, same run; answers on every photo in the assets)');
+    table(quantized, [['int8', (r) => r.int8], ['fp32 fps', (r) => r.fp32Fps], ['int8 fps', (r) => r.int8Fps], ['speed-up', (r) => `${r.speedup}x`],
+      ['agreement', (r) => `${r.agreement.agreed}/${r.agreement.of} ${r.agreement.measure}${r.agreement.int8Extra !== undefined ? `; ${r.agreement.int8Extra} extra` : ''}`]]);
+  }
+
+  const soaked = SOAK_MINUTES > 0 ? await soak(SOAK_MINUTES, jpegs['jpeg 640x480']) : undefined;
+  if (soaked) console.log(`Soak: YOLOX-nano flow for ${soaked.minutes} min after 1 min warm-up, ${soaked.frames} frames: RSS ${soaked.rssMB.afterWarmup} -> ${soaked.rssMB.end} MB (growth ${soaked.rssMB.growth} MB, max ${soaked.rssMB.max} MB)`);
+
   const outDir = path.join(root, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, quick, decoding, results }, null, 2));
+  const environment = { node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, sharp: require('sharp/package.json').version, cpus: require('node:os').cpus().length };
+  fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, results, quantization: quantized, soak: soaked }, null, 2));
   console.log(`results: ${path.relative(root, file)}`);
 }
 
