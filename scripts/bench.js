@@ -307,7 +307,11 @@ async function quantization(fp32, int8) {
   return { fp32, int8, fp32Fps: slow.fps, int8Fps: fast.fps, speedup: round(fast.fps / slow.fps), agreement };
 }
 
-/** RSS of a long YOLOX-nano flow: sampled every 10 s after a minute of warm-up. */
+/**
+ * RSS of a long YOLOX-nano flow: sampled every 10 s after a minute of warm-up. Caution: in this
+ * test-helper runtime external memory grows by one tensor per frame even through the preprocess
+ * node alone; until that is traced, RSS figures from here are not figures of our nodes.
+ */
 async function soak(minutes, jpeg) {
   await helper.load(nodeFiles, [
     TAB,
