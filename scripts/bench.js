@@ -14,6 +14,7 @@ const { monitorEventLoopDelay } = require('node:perf_hooks');
 const ort = require('onnxruntime-node');
 const sharp = require('sharp');
 const helper = require('node-red-node-test-helper');
+const { childProcesses } = require('../test/helpers/processes');
 
 const root = path.resolve(__dirname, '..');
 const assets = path.resolve(root, '..', 'shared', 'assets');
@@ -97,20 +98,7 @@ async function floor(modelFile, between) {
 }
 
 /** CPU milliseconds used so far by this process's child processes (the camera's ffmpeg). */
-function childrenCpuMs() {
-  const ticks = 100; // USER_HZ on Linux
-  let total = 0;
-  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === process.pid) total += ((Number(fields[11]) + Number(fields[12])) / ticks) * 1000;
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return total;
-}
+const childrenCpuMs = () => childProcesses().reduce((sum, child) => sum + child.cpuMs, 0);
 
 // A flow without its tab node runs, but at twice the CPU per message: always give it one.
 const TAB = { id: 't', type: 'tab', label: 'bench' };
@@ -203,12 +191,12 @@ const DECODERS = [
 async function preparedInput(modelPath, photo) {
   const { examineModel } = lib('model/doctor');
   const { readOnnxModelInfo } = lib('model/onnx-metadata');
-  const { modelPreprocessSettings, preprocessSpecFrom } = lib('model/config');
+  const { modelPreprocessSpec } = lib('model/config');
   const { preprocessImage } = lib('image/preprocess');
   const onnx = readOnnxModelInfo(fs.readFileSync(modelPath));
   const doctor = examineModel(onnx);
   const p = doctor.preprocess;
-  const spec = preprocessSpecFrom(modelPreprocessSettings({}, doctor), { width: p.width, height: p.height, layout: p.layout, type: p.dtype });
+  const spec = modelPreprocessSpec({}, { doctor, input: { width: p.width, height: p.height, layout: p.layout, type: p.dtype } });
   const { tensor, transform } = await preprocessImage(fs.readFileSync(path.join(photos, photo)), undefined, spec, true);
   const data = new Float32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength / 4);
   return { onnx, doctor, spec, transform, tensor: new ort.Tensor('float32', data, tensor.dims) };

@@ -2,7 +2,10 @@
 // Processes read from /proc (cheap enough to poll every few milliseconds).
 const fs = require('node:fs');
 
-/** Every process: pid, parent pid, state letter (Z = zombie) and command line. */
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** Every process: pid, parent pid, state letter (Z = zombie), command line and CPU ms used so far. */
 function processes() {
   const found = [];
   for (const name of fs.readdirSync('/proc')) {
@@ -10,9 +13,11 @@ function processes() {
     try {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
       // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const [state, ppid] = fields;
+      const cpuMs = ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000;
       const args = fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ');
-      found.push({ pid: Number(name), ppid: Number(ppid), state, args });
+      found.push({ pid: Number(name), ppid: Number(ppid), state, args, cpuMs });
     } catch {
       // The process ended while we looked.
     }

@@ -3,9 +3,7 @@
 // holds the box centre offset and size and six landmarks (eyes, nose, mouth, ear tragions),
 // all in input pixels relative to an anchor centre; MediaPipe's anchors have a fixed unit size.
 import { EdgeAiError } from '../errors';
-import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
-
-type Output = { data: Float32Array; dims: readonly number[] };
+import { classFilter, keepBest, type Detection, type YoloOptions, type FloatOutput } from './yolo';
 
 /** Anchors per grid cell of the fine and the coarse grid, as MediaPipe's SSD anchor settings give them. */
 const ANCHORS_PER_CELL = [2, 6];
@@ -28,7 +26,7 @@ function gridAnchors(count: number, perCell: number): Array<{ x: number; y: numb
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-Math.max(-100, Math.min(100, v))));
 
 /** Decode; `scores` and `regressors` each hold the fine grid's output first, then the coarse one. */
-export function decodeBlazeFace(scores: Output[], regressors: Output[], inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
+export function decodeBlazeFace(scores: FloatOutput[], regressors: FloatOutput[], inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
   const filter = classFilter(options, labels, 1);
   const candidates: Detection[] = [];
   scores.forEach((score, grid) => {

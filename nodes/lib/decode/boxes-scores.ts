@@ -2,11 +2,12 @@
 // background) and one of boxes [1, N, 4] as corners x1, y1, x2, y2 relative to the input
 // (0..1), already decoded against the anchors, as UltraFace exports them.
 import { EdgeAiError } from '../errors';
-import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
+import { boxFromCorners } from '../image/transform';
+import { classFilter, keepBest, type Detection, type YoloOptions, type FloatOutput } from './yolo';
 
 export interface ScoredBoxes {
-  scores: { data: Float32Array; dims: readonly number[] };
-  boxes: { data: Float32Array; dims: readonly number[] };
+  scores: FloatOutput;
+  boxes: FloatOutput;
 }
 
 export function decodeBoxesScores(outputs: ScoredBoxes, inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
@@ -32,12 +33,8 @@ export function decodeBoxesScores(outputs: ScoredBoxes, inputWidth: number, inpu
       }
     }
     if (bestScore < filter.floor || !filter.keep(bestClass, bestScore)) continue;
-    const at = anchor * 4;
-    const x1 = boxes.data[at] * inputWidth;
-    const y1 = boxes.data[at + 1] * inputHeight;
-    const x2 = boxes.data[at + 2] * inputWidth;
-    const y2 = boxes.data[at + 3] * inputHeight;
-    candidates.push({ label: '', classId: bestClass, score: bestScore, box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } });
+    const [x1, y1, x2, y2] = boxes.data.subarray(anchor * 4, anchor * 4 + 4);
+    candidates.push({ label: '', classId: bestClass, score: bestScore, box: boxFromCorners(x1 * inputWidth, y1 * inputHeight, x2 * inputWidth, y2 * inputHeight) });
   }
   return keepBest(candidates, options, labels);
 }

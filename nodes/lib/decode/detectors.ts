@@ -8,16 +8,11 @@ import { decodeBoxesScores } from './boxes-scores';
 import { decodeEndToEnd } from './end-to-end';
 import { decodeMoveNet } from './movenet';
 import { decodeTfDetection } from './tf-detection';
-import { decodeYolo, readYoloLayout, type Detection, type YoloLayout, type YoloOptions } from './yolo';
+import { decodeYolo, readYoloLayout, type Detection, type FloatOutput, type YoloLayout, type YoloOptions } from './yolo';
 import { decodeYoloxGrid } from './yolox';
 import { decodeYunet } from './yunet';
 
 export type Detector = 'yolo' | 'yolox' | 'end-to-end' | 'boxes-scores' | 'tf-detection' | 'yunet' | 'blazeface' | 'movenet';
-
-export interface FloatOutput {
-  data: Float32Array;
-  dims: readonly number[];
-}
 
 export interface DetectorSetup {
   detector: Detector;

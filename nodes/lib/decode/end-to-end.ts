@@ -3,11 +3,10 @@
 // such as YOLOv7's `[K, 7]` (batch, x1, y1, x2, y2, class, score). Rows past the real
 // detections are padding with score 0. Corners are input pixels, or 0..1 when every one is.
 import { EdgeAiError } from '../errors';
-import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
+import { boxFromCorners } from '../image/transform';
+import { classFilter, keepFinished, type Detection, type YoloOptions, type FloatOutput } from './yolo';
 
-type Output = { data: Float32Array; dims: readonly number[] };
-
-export function decodeEndToEnd(output: Output, inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
+export function decodeEndToEnd(output: FloatOutput, inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
   const { data, dims } = output;
   const values = dims[dims.length - 1];
   if ((values !== 6 && values !== 7) || dims.length < 2 || dims.length > 3 || (dims.length === 3 && dims[0] !== 1)) {
@@ -33,11 +32,10 @@ export function decodeEndToEnd(output: Output, inputWidth: number, inputHeight: 
     if (score < filter.floor || classId < 0 || !filter.keep(classId, score)) continue;
     const [x1, y1, x2, y2] = [data[at + corner], data[at + corner + 1], data[at + corner + 2], data[at + corner + 3]];
     if (x2 > 1.001 || y2 > 1.001) relative = false;
-    candidates.push({ label: '', classId, score, box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } });
+    candidates.push({ label: '', classId, score, box: boxFromCorners(x1, y1, x2, y2) });
   }
   if (relative) {
     for (const { box } of candidates) Object.assign(box, { x: box.x * inputWidth, y: box.y * inputHeight, w: box.w * inputWidth, h: box.h * inputHeight });
   }
-  // The model has suppressed overlaps already: only sort, cap and label (an IoU above 1 never suppresses).
-  return keepBest(candidates, { ...options, iou: 1.1 }, labels);
+  return keepFinished(candidates, options, labels);
 }

@@ -2,15 +2,14 @@
 // multi-pose `[1, 6, 56]` with 17 keypoints then the person's box (ymin, xmin, ymax, xmax)
 // and score. Coordinates are relative to the input (0..1).
 import { EdgeAiError } from '../errors';
+import { boxFromCorners } from '../image/transform';
 import { COCO_KEYPOINTS } from './keypoints';
-import { classFilter, keepBest, type Detection, type Point, type YoloOptions } from './yolo';
+import { classFilter, keepBest, type Detection, type Point, type YoloOptions, type FloatOutput } from './yolo';
 
 const KEYPOINTS = COCO_KEYPOINTS.length;
 const MULTI_VALUES = KEYPOINTS * 3 + 5;
 /** Keypoints under this score are left out of a single-pose box. */
 const BOX_KEYPOINT_SCORE = 0.2;
-
-type Output = { data: Float32Array; dims: readonly number[] };
 
 function keypointsAt(data: Float32Array, start: number, width: number, height: number): Point[] {
   const points: Point[] = [];
@@ -27,12 +26,10 @@ function boxAround(points: readonly Point[]): Detection['box'] {
   const used = sure.length ? sure : points;
   const xs = used.map((p) => p.x);
   const ys = used.map((p) => p.y);
-  const x = Math.min(...xs);
-  const y = Math.min(...ys);
-  return { x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y };
+  return boxFromCorners(Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys));
 }
 
-export function decodeMoveNet(output: Output, inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
+export function decodeMoveNet(output: FloatOutput, inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
   const { data, dims } = output;
   const last = dims[dims.length - 1];
   const single = last === 3 && data.length === KEYPOINTS * 3;
@@ -53,12 +50,10 @@ export function decodeMoveNet(output: Output, inputWidth: number, inputHeight: n
     for (let at = 0; at < data.length; at += MULTI_VALUES) {
       const score = data[at + MULTI_VALUES - 1];
       if (score < filter.floor || !filter.keep(0, score)) continue;
-      const box = KEYPOINTS * 3 + at;
-      const y1 = data[box] * inputHeight;
-      const x1 = data[box + 1] * inputWidth;
+      const [y1, x1, y2, x2] = data.subarray(at + KEYPOINTS * 3, at + KEYPOINTS * 3 + 4);
       candidates.push({
         label: '', classId: 0, score, points: keypointsAt(data, at, inputWidth, inputHeight),
-        box: { x: x1, y: y1, w: data[box + 3] * inputWidth - x1, h: data[box + 2] * inputHeight - y1 },
+        box: boxFromCorners(x1 * inputWidth, y1 * inputHeight, x2 * inputWidth, y2 * inputHeight),
       });
     }
   }

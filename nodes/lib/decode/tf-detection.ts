@@ -2,15 +2,14 @@
 // tf2onnx): boxes [1, N, 4] as ymin, xmin, ymax, xmax relative to the input, classes [1, N]
 // as label-map ids (1 is the first class), scores [1, N] best first and num_detections [1].
 import { EdgeAiError } from '../errors';
-import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
-
-type Output = { data: Float32Array; dims: readonly number[] };
+import { boxFromCorners } from '../image/transform';
+import { classFilter, keepFinished, type Detection, type YoloOptions, type FloatOutput } from './yolo';
 
 export interface TfDetectionOutputs {
-  boxes: Output;
-  classes: Output;
-  scores: Output;
-  count?: Output;
+  boxes: FloatOutput;
+  classes: FloatOutput;
+  scores: FloatOutput;
+  count?: FloatOutput;
 }
 
 /** Labels that stand for "no class" when a label list starts with one. */
@@ -43,11 +42,9 @@ export function decodeTfDetection(outputs: TfDetectionOutputs, inputWidth: numbe
     const score = scores.data[row];
     const classId = Math.round(classes.data[row]) - offset;
     if (score < filter.floor || classId < 0 || !filter.keep(classId, score)) continue;
-    const at = row * 4;
-    const y1 = boxes.data[at] * inputHeight;
-    const x1 = boxes.data[at + 1] * inputWidth;
-    candidates.push({ label: '', classId, score, box: { x: x1, y: y1, w: boxes.data[at + 3] * inputWidth - x1, h: boxes.data[at + 2] * inputHeight - y1 } });
+    const [y1, x1, y2, x2] = boxes.data.subarray(row * 4, row * 4 + 4);
+    candidates.push({ label: '', classId, score, box: boxFromCorners(x1 * inputWidth, y1 * inputHeight, x2 * inputWidth, y2 * inputHeight) });
   }
   // The export ran NMS already.
-  return keepBest(candidates, { ...options, iou: 1.1 }, labels);
+  return keepFinished(candidates, options, labels);
 }

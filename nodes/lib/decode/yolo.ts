@@ -7,6 +7,12 @@ import { COCO_KEYPOINTS } from './keypoints';
 /** The decoder chosen on the model node: the doctor's ('auto') or a single-output layout by hand. */
 export type YoloLayout = 'auto' | 'v8' | 'v5' | 'yolox' | 'end-to-end' | 'movenet';
 
+/** A model output as the decoders read it: float32 values and their dims. */
+export interface FloatOutput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
 export interface YoloOptions {
   layout: YoloLayout;
   confidence: number;
@@ -163,6 +169,15 @@ export function keepBest(candidates: Detection[], options: Omit<YoloOptions, 'la
     ? candidates.sort((a, b) => b.score - a.score).slice(0, MAX_NMS_CANDIDATES)
     : candidates;
   const kept = nonMaxSuppression(considered, options.iou, options.maxDetections, options.classAgnostic || unlabelled !== undefined);
-  for (const detection of kept) detection.label = unlabelled !== undefined && !labels?.length ? unlabelled : labelFor(labels, detection.classId);
-  return kept;
+  return labelled(kept, labels, unlabelled);
+}
+
+/** The end of a detector whose model ran NMS itself: best first, capped, labelled. */
+export function keepFinished(candidates: Detection[], options: Pick<YoloOptions, 'maxDetections'>, labels: readonly string[] | undefined): Detection[] {
+  return labelled(candidates.sort((a, b) => b.score - a.score).slice(0, options.maxDetections), labels);
+}
+
+function labelled(detections: Detection[], labels: readonly string[] | undefined, unlabelled?: string): Detection[] {
+  for (const detection of detections) detection.label = unlabelled !== undefined && !labels?.length ? unlabelled : labelFor(labels, detection.classId);
+  return detections;
 }

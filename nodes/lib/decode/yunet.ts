@@ -2,11 +2,11 @@
 // a box as cell offset and log size, and five landmarks (eyes, nose tip, mouth corners) as
 // cell offsets. The face score is the geometric mean of class score and objectness.
 import { EdgeAiError } from '../errors';
-import { classFilter, keepBest, type Detection, type YoloOptions } from './yolo';
+import { classFilter, keepBest, type Detection, type YoloOptions, type FloatOutput } from './yolo';
 
 export const YUNET_STRIDES = [8, 16, 32];
 
-type Outputs = Record<string, { data: Float32Array; dims: readonly number[] } | undefined>;
+type Outputs = Record<string, FloatOutput | undefined>;
 
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 

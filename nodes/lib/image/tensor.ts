@@ -50,6 +50,24 @@ export function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/** The last tables made: every frame of a stream has the same conversion. */
+let lastTables: { key: string; tables: Float32Array[] } | undefined;
+
+/** Per channel, the tensor value of each pixel value 0..255. */
+function channelTables(c: ConvertSpec): Float32Array[] {
+  const uint8 = c.type === 'uint8';
+  const key = uint8 ? 'uint8' : `${c.mean.join()}/${c.std.join()}`;
+  if (lastTables?.key !== key) {
+    const tables = [0, 1, 2].map((channel) => {
+      const table = new Float32Array(256);
+      for (let v = 0; v < 256; v++) table[v] = uint8 ? v : (v - c.mean[channel]) / c.std[channel];
+      return table;
+    });
+    lastTables = { key, tables };
+  }
+  return lastTables.tables;
+}
+
 /**
  * Convert interleaved RGB pixels (width*height*3) into `out` (allocated if absent).
  * This is the one per-pixel loop of the pipeline; callers reuse `out` between frames. One pass
@@ -58,12 +76,7 @@ export function elementCount(dims: readonly number[]): number {
 export function convertPixels(pixels: Uint8Array, c: ConvertSpec, out?: Float32Array | Uint8Array): Float32Array | Uint8Array {
   const area = pixels.length / 3;
   const target = out ?? (c.type === 'float32' ? new Float32Array(area * 3) : new Uint8Array(area * 3));
-  const uint8 = c.type === 'uint8';
-  const [l0, l1, l2] = [0, 1, 2].map((channel) => {
-    const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = uint8 ? v : (v - c.mean[channel]) / c.std[channel];
-    return table;
-  });
+  const [l0, l1, l2] = channelTables(c);
   // Where each model channel is read from within a pixel.
   const [s0, s1, s2] = c.order === 'BGR' ? [2, 1, 0] : [0, 1, 2];
   if (c.layout === 'NCHW') {

@@ -72,6 +72,11 @@ export interface Box {
   h: number;
 }
 
+/** The box between two corners (x1, y1) and (x2, y2). */
+export function boxFromCorners(x1: number, y1: number, x2: number, y2: number): Box {
+  return { x: x1, y: y1, w: x2 - x1, h: y2 - y1 };
+}
+
 /** Map a box from model-input pixels to source pixels, clipped to the source image. */
 export function boxToSource(box: Box, t: Transform): Box {
   const x1 = clamp((box.x - t.padX) / t.scaleX, 0, t.srcWidth);

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
 import { toProbabilities, topK } from '../decode/classification';
 import { decodeDetections, type DetectorSetup } from '../decode/detectors';
+import type { FloatOutput } from '../decode/yolo';
 import { convertPixels, elementCount } from '../image/tensor';
 import { checkLabelCount, describeModel, detectorSetup, inputGeometry, inspectModel, type ModelConfig, type ModelInfo } from './describe';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
@@ -95,7 +96,7 @@ function decode(outputs: ort.InferenceSession.ReturnType, request: DecodeRequest
     }
     return { output: raw, transfer };
   }
-  const floats = (name: string): { data: Float32Array; dims: readonly number[] } => {
+  const floats = (name: string): FloatOutput => {
     const tensor = outputs[name];
     if (tensor.type !== 'float32') {
       throw new EdgeAiError('outputShape', { output: name, dims: tensor.dims.join(','), decoder: request.kind, reason: `type ${tensor.type}, expected float32` });
