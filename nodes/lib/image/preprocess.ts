@@ -27,7 +27,7 @@ export interface PreprocessResult {
 /**
  * Decode and fit an image into the model's input size with sharp (libvips works off the
  * event loop). Unless `materialize` is set the result holds RGB uint8 pixels plus the pending
- * conversion, which the infer worker applies into a reused buffer.
+ * conversion, which the infer node applies into a reused buffer just before the run.
  */
 export async function preprocessImage(
   payload: unknown, frame: FrameInfo | undefined, spec: PreprocessSpec, materialize: boolean,

@@ -31,7 +31,7 @@ export interface TensorPayload {
   dims: number[];
   type: TensorType;
   layout: 'NCHW' | 'NHWC';
-  /** Present when the conversion is still to be done (by the infer node's worker). */
+  /** Present when the conversion is still to be done (by the infer node, into a reused buffer). */
   convert?: ConvertSpec;
 }
 

@@ -1,7 +1,7 @@
 import { watchFile, unwatchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError, describeValue } from '../errors';
-import { TYPE_BYTES, elementCount, type TensorPayload } from '../image/tensor';
+import { TYPE_BYTES, convertPixels, elementCount, type TensorPayload } from '../image/tensor';
 import type { ModelConfig, ModelInfo } from './describe';
 import type { DecodeRequest, TensorInfo } from './protocol';
 import { SessionWorker, type WorkerResult } from './session-worker';
@@ -24,9 +24,9 @@ const SETTLE_MS = 500;
 const POOLED_BUFFERS = 4;
 
 /**
- * A loaded model behind a stable handle. The Node-RED thread only copies the tensor bytes into
- * a pooled buffer and transfers it (the msg's Buffer may be shared with other wires, so it is
- * never detached). On reload a second worker loads the new file beside the running one, and
+ * A loaded model behind a stable handle. The Node-RED thread copies (or converts) the tensor
+ * into a pooled buffer and transfers it (the msg's Buffer may be shared with other wires, so it
+ * is never detached). On reload a second worker loads the new file beside the running one, and
  * takes over only when its inputs and outputs match; runs already sent finish on the old one.
  */
 export class ModelHost {
@@ -81,11 +81,25 @@ export class ModelHost {
     return t as TensorPayload;
   }
 
+  /**
+   * Pixels still to be converted are converted here, straight into the pooled buffer (in place
+   * of the copy it needs anyway): in the worker the conversion would sit between two runs,
+   * while here it overlaps the run of the frame before.
+   */
   async run(tensor: TensorPayload, decode: DecodeRequest): Promise<RunResult> {
-    const buffer = this.#takeBuffer(tensor.data.length);
-    new Uint8Array(buffer, 0, tensor.data.length).set(tensor.data);
+    const { convert } = tensor;
+    const type = convert?.type ?? tensor.type;
+    const dims = convert?.dims ?? tensor.dims;
+    const byteLength = elementCount(dims) * TYPE_BYTES[type];
+    const buffer = this.#takeBuffer(byteLength);
+    if (convert) {
+      const target = type === 'float32' ? new Float32Array(buffer, 0, byteLength / 4) : new Uint8Array(buffer, 0, byteLength);
+      convertPixels(tensor.data, convert, target);
+    } else {
+      new Uint8Array(buffer, 0, byteLength).set(tensor.data);
+    }
     const session = this.#current;
-    const result = await session.run({ buffer, byteLength: tensor.data.length, dims: tensor.dims, type: tensor.type, convert: tensor.convert }, decode);
+    const result = await session.run({ buffer, byteLength, dims, type }, decode);
     return { ...result, sha256: session.info.sha256 };
   }
 

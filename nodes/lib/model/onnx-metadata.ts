@@ -2,6 +2,7 @@
 // (custom metadata such as Ultralytics' `names`) or that are wanted without loading the model
 // (the graph's inputs and outputs, for the model doctor). It walks the protobuf wire format
 // and skips everything else, weights included, without copying it.
+import { WIRE_LENGTH, WIRE_VARINT, fields, text, type Field } from './protobuf';
 
 export interface OnnxTensorInfo {
   name: string;
@@ -20,11 +21,6 @@ export interface OnnxModelInfo {
   inputs: OnnxTensorInfo[];
   outputs: OnnxTensorInfo[];
 }
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LENGTH = 2;
-const WIRE_FIXED32 = 5;
 
 /** ModelProto field numbers (onnx.proto3). */
 const FIELD_IR_VERSION = 1;
@@ -52,50 +48,6 @@ const ELEMENT_TYPES: Record<number, string> = {
   1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string',
   9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
 };
-
-interface Field {
-  number: number;
-  wire: number;
-  value: number;
-  start: number;
-  end: number;
-}
-
-function* fields(bytes: Uint8Array, start = 0, end = bytes.length): Generator<Field> {
-  let at = start;
-  const varint = (): number => {
-    let result = 0;
-    let factor = 1;
-    for (;;) {
-      if (at >= end) throw new Error('truncated varint');
-      const byte = bytes[at++];
-      result += (byte & 0x7f) * factor;
-      if (byte < 0x80) return result;
-      factor *= 128;
-      if (factor > 2 ** 63) throw new Error('varint too long');
-    }
-  };
-  while (at < end) {
-    const tag = varint();
-    const wire = tag % 8;
-    const number = Math.floor(tag / 8);
-    if (wire === WIRE_VARINT) {
-      yield { number, wire, value: varint(), start: at, end: at };
-    } else if (wire === WIRE_LENGTH) {
-      const length = varint();
-      if (at + length > end) throw new Error(`field ${number} runs past the end`);
-      yield { number, wire, value: length, start: at, end: at + length };
-      at += length;
-    } else if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {
-      at += wire === WIRE_FIXED64 ? 8 : 4;
-      if (at > end) throw new Error('truncated fixed field');
-    } else {
-      throw new Error(`unsupported wire type ${wire}`);
-    }
-  }
-}
-
-const text = (bytes: Uint8Array, f: Field): string => Buffer.from(bytes.buffer, bytes.byteOffset + f.start, f.end - f.start).toString('utf8');
 
 function readPair(bytes: Uint8Array, outer: Field, keyField: number, valueField: number): [string, Field | undefined] {
   let key = '';

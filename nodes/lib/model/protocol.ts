@@ -3,7 +3,7 @@ import type { ErrorCode, ErrorParams } from '../errors';
 import type { Classification } from '../decode/classification';
 import type { Detection, YoloOptions } from '../decode/yolo';
 import type { Transform } from '../image/transform';
-import type { ConvertSpec, TensorType } from '../image/tensor';
+import type { TensorType } from '../image/tensor';
 import type { InspectReport, ModelConfig, ModelInfo } from './describe';
 
 export type ModelTask = 'classification' | 'detection' | 'raw';
@@ -26,7 +26,6 @@ export interface WireTensor {
   byteLength: number;
   dims: number[];
   type: TensorType;
-  convert?: ConvertSpec;
 }
 
 export type DecodeRequest =

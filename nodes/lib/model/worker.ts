@@ -1,13 +1,12 @@
-// The inference worker: one per loaded model. It owns the onnxruntime session, turns pixels
-// into the input tensor in a reused buffer, runs the model and decodes the outputs, so the
-// Node-RED thread only moves buffers and small result arrays.
+// The inference worker: one per loaded model. It owns the onnxruntime session, runs the model
+// on the tensor the host filled and decodes the outputs, so the Node-RED thread only moves
+// buffers and small result arrays.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
 import { toProbabilities, topK } from '../decode/classification';
 import { decodeDetections, type DetectorSetup } from '../decode/detectors';
 import type { FloatOutput } from '../decode/yolo';
-import { convertPixels, elementCount } from '../image/tensor';
 import { checkLabelCount, describeModel, detectorSetup, inputGeometry, inspectModel, type ModelConfig, type ModelInfo } from './describe';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
 
@@ -18,8 +17,6 @@ let session: ort.InferenceSession | undefined;
 let config: ModelConfig | undefined;
 let labels: string[] | undefined;
 let detectors: DetectorSetup | undefined;
-/** The converted input tensor, reused between frames of the same size and type. */
-let convertTarget: Float32Array | Uint8Array | undefined;
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
@@ -53,20 +50,11 @@ async function load(next: ModelConfig): Promise<void> {
   reply({ kind: 'loaded', info: full });
 }
 
-function inputTensor(request: RunRequest): ort.Tensor {
-  const { input } = request;
-  if (!input.convert) {
-    const data = input.type === 'float32'
-      ? new Float32Array(input.buffer, 0, input.byteLength / 4)
-      : new Uint8Array(input.buffer, 0, input.byteLength);
-    return new ort.Tensor(input.type, data, input.dims);
-  }
-  const { convert } = input;
-  const count = elementCount(convert.dims);
-  const wanted = convert.type === 'float32' ? Float32Array : Uint8Array;
-  if (!(convertTarget instanceof wanted) || convertTarget.length !== count) convertTarget = new wanted(count);
-  convertPixels(new Uint8Array(input.buffer, 0, input.byteLength), convert, convertTarget);
-  return new ort.Tensor(convert.type, convertTarget, convert.dims);
+function inputTensor({ input }: RunRequest): ort.Tensor {
+  const data = input.type === 'float32'
+    ? new Float32Array(input.buffer, 0, input.byteLength / 4)
+    : new Uint8Array(input.buffer, 0, input.byteLength);
+  return new ort.Tensor(input.type, data, input.dims);
 }
 
 /**

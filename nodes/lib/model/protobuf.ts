@@ -1,0 +1,97 @@
+// The protobuf wire format, just enough to read an ONNX file in place and to write changed
+// messages back: fields are located, not decoded, so weights are never copied to be skipped.
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LENGTH = 2;
+export const WIRE_FIXED32 = 5;
+
+export interface Field {
+  number: number;
+  wire: number;
+  /** The varint's value, or the payload's length for length-delimited fields. */
+  value: number;
+  /** Where the field's tag starts (for copying the field unchanged). */
+  tagStart: number;
+  /** The payload of a length-delimited field (start = end for varints). */
+  start: number;
+  end: number;
+}
+
+export function* fields(bytes: Uint8Array, start = 0, end = bytes.length): Generator<Field> {
+  let at = start;
+  const varint = (): number => {
+    let result = 0;
+    let factor = 1;
+    for (;;) {
+      if (at >= end) throw new Error('truncated varint');
+      const byte = bytes[at++];
+      result += (byte & 0x7f) * factor;
+      if (byte < 0x80) return result;
+      factor *= 128;
+      if (factor > 2 ** 63) throw new Error('varint too long');
+    }
+  };
+  while (at < end) {
+    const tagStart = at;
+    const tag = varint();
+    const wire = tag % 8;
+    const number = Math.floor(tag / 8);
+    if (wire === WIRE_VARINT) {
+      const value = varint();
+      yield { number, wire, value, tagStart, start: at, end: at };
+    } else if (wire === WIRE_LENGTH) {
+      const length = varint();
+      if (at + length > end) throw new Error(`field ${number} runs past the end`);
+      yield { number, wire, value: length, tagStart, start: at, end: at + length };
+      at += length;
+    } else if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {
+      at += wire === WIRE_FIXED64 ? 8 : 4;
+      if (at > end) throw new Error('truncated fixed field');
+    } else {
+      throw new Error(`unsupported wire type ${wire}`);
+    }
+  }
+}
+
+export const text = (bytes: Uint8Array, f: Field): string => Buffer.from(bytes.buffer, bytes.byteOffset + f.start, f.end - f.start).toString('utf8');
+
+/** The field's whole encoding, tag included, as it stands in `bytes`. */
+export const rawField = (bytes: Uint8Array, f: Field): Uint8Array => bytes.subarray(f.tagStart, f.end);
+
+/** The values of a varint field, whether written packed or one by one. */
+export function varints(bytes: Uint8Array, f: Field): number[] {
+  if (f.wire === WIRE_VARINT) return [f.value];
+  const values: number[] = [];
+  let at = f.start;
+  while (at < f.end) {
+    let result = 0;
+    let factor = 1;
+    for (;;) {
+      const byte = bytes[at++];
+      result += (byte & 0x7f) * factor;
+      if (byte < 0x80) break;
+      factor *= 128;
+    }
+    values.push(result);
+  }
+  return values;
+}
+
+function encodeVarint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+export const varintField = (number: number, value: number): Buffer => Buffer.concat([encodeVarint(number * 8 + WIRE_VARINT), encodeVarint(value)]);
+
+export function lengthField(number: number, payload: Uint8Array | string): Buffer {
+  const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  return Buffer.concat([encodeVarint(number * 8 + WIRE_LENGTH), encodeVarint(data.length), data]);
+}
