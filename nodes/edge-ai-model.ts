@@ -22,7 +22,8 @@ function describe(info: ModelInfo): string {
   const tensors = (list: ModelInfo['inputs']): string => list.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
   const meta = Object.keys(info.onnx.metadata);
   return `${path.basename(info.path)} sha256 ${info.sha256.slice(0, 12)}; inputs ${tensors(info.inputs)}; outputs ${tensors(info.outputs)}` +
-    `; ${info.labels ? `${info.labels.length} labels` : 'no labels'}${meta.length ? `; metadata ${meta.join(', ')}` : ''}`;
+    `; ${info.labels ? `${info.labels.length} labels` : 'no labels'}${meta.length ? `; metadata ${meta.join(', ')}` : ''}` +
+    (info.unsignedZeroPoints ? `; signed int8 activations run as unsigned (${info.unsignedZeroPoints} zero points)` : '');
 }
 
 module.exports = function register(RED: NodeAPI): void {

@@ -88,9 +88,9 @@ function sessionOptions() {
   };
 }
 
-/** The floor: session.run in a loop on a pre-made tensor, nothing else. */
-async function bare(modelFile) {
-  const session = await ort.InferenceSession.create(path.join(models, modelFile), sessionOptions());
+/** The floor: session.run in a loop on a pre-made tensor, nothing else. `model`: file under the assets' models, or bytes. */
+async function bare(model) {
+  const session = await ort.InferenceSession.create(typeof model === 'string' ? path.join(models, model) : model, sessionOptions());
   const input = session.inputMetadata[0];
   const data = new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.5);
   const feeds = { [input.name]: new ort.Tensor('float32', data, input.shape) };
@@ -291,6 +291,20 @@ async function answers(modelFile) {
   return result;
 }
 
+/**
+ * Signed-activation (S8S8) int8 models, made here from the U8S8 assets, bare as they are and as
+ * the model node runs them on x86 with VNNI (activations made unsigned); the rewrite is exact.
+ */
+async function signedInt8(name) {
+  const { signedActivations, unsignedActivations, unsignedActivationsPayOff } = lib('model/unsigned-activations');
+  const signed = signedActivations(fs.readFileSync(path.join(models, MODELS[name].file)));
+  const unsigned = unsignedActivations(signed.bytes).bytes;
+  const runs = [];
+  for (let i = 0; i < 2; i++) runs.push([await bare(signed.bytes), await bare(unsigned)]);
+  const fps = (k) => round((runs[0][k].fps + runs[1][k].fps) / 2);
+  return { model: name.replace('qdq', 's8s8'), zeroPoints: signed.zeroPoints, signedFps: fps(0), unsignedFps: fps(1), speedup: round(fps(1) / fps(0)), rewrittenByModelNodeHere: unsignedActivationsPayOff() };
+}
+
 /** int8 against fp32: bare speed in the same run, and whether the answers agree. */
 async function quantization(fp32, int8) {
   const { iou } = lib('decode/nms');
@@ -390,6 +404,14 @@ async function main() {
       ['agreement', (r) => `${r.agreement.agreed}/${r.agreement.of} ${r.agreement.measure}${r.agreement.int8Extra !== undefined ? `; ${r.agreement.int8Extra} extra` : ''}`]]);
   }
 
+  const signed = [];
+  if (!ONLY) {
+    for (const name of ['mobilenetv2 int8 qdq', 'yolox-nano int8 qdq']) signed.push(await signedInt8(name));
+    console.log('Signed int8 (S8S8, made from the U8S8 assets) as it is, and with activations made unsigned as the model node loads it');
+    table(signed, [['model', (r) => r.model], ['zero points', (r) => r.zeroPoints], ['as is fps', (r) => r.signedFps], ['unsigned fps', (r) => r.unsignedFps],
+      ['speed-up', (r) => `${r.speedup}x`], ['done by the model node here', (r) => (r.rewrittenByModelNodeHere ? 'yes (x86 with VNNI)' : 'no')]]);
+  }
+
   const soaked = SOAK_MINUTES > 0 ? await soak(SOAK_MINUTES, jpegs['jpeg 640x480']) : undefined;
   if (soaked) console.log(`Soak: YOLOX-nano flow for ${soaked.minutes} min after 1 min warm-up, ${soaked.frames} frames: RSS ${soaked.rssMB.afterWarmup} -> ${soaked.rssMB.end} MB (growth ${soaked.rssMB.growth} MB, max ${soaked.rssMB.max} MB)`);
 
@@ -397,7 +419,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, sharp: require('sharp/package.json').version, cpus: require('node:os').cpus().length };
-  fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, results, quantization: quantized, soak: soaked }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, results, quantization: quantized, signedInt8: signed, soak: soaked }, null, 2));
   console.log(`results: ${path.relative(root, file)}`);
 }
 

@@ -2,7 +2,7 @@
 // Builds tiny ONNX models in code for tests where only the plumbing matters.
 // Writes the protobuf wire format by hand (ModelProto, GraphProto, NodeProto, ...).
 
-const ELEM = { float32: 1, uint8: 2, int64: 7 };
+const ELEM = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 };
 
 function varint(n) {
   const bytes = [];
@@ -30,11 +30,13 @@ function valueInfo(name, type, dims) {
 }
 
 /** TensorProto with its values as little-endian raw data. */
-function tensorProto(type, dims, values) {
+const TYPED = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array };
+
+function tensorProto(type, dims, values, name) {
   const raw = type === 'int64'
     ? Buffer.from(BigInt64Array.from(values, (v) => BigInt(v)).buffer)
-    : type === 'uint8' ? Buffer.from(Uint8Array.from(values)) : Buffer.from(Float32Array.from(values).buffer);
-  return Buffer.concat([...dims.map((d) => intField(1, d)), intField(2, ELEM[type]), bytesField(9, raw)]);
+    : Buffer.from(TYPED[type].from(values).buffer);
+  return Buffer.concat([...dims.map((d) => intField(1, d)), intField(2, ELEM[type]), ...(name ? [bytesField(8, name)] : []), bytesField(9, raw)]);
 }
 
 function attribute(name, value) {
@@ -55,12 +57,13 @@ function node(op, inputs, outputs, attrs = {}) {
 
 /**
  * @param {object} spec {nodes: [[op, inputs, outputs, attrs]], inputs: [[name, type, dims]], outputs: [...],
- *   metadata: {key: value}, opset}
+ *   initializers: [[name, type, dims, values]], metadata: {key: value}, opset}
  */
 function buildModel(spec) {
   const graph = Buffer.concat([
     ...spec.nodes.map(([op, i, o, a]) => bytesField(1, node(op, i, o, a))),
     bytesField(2, 'tiny'),
+    ...(spec.initializers ?? []).map(([n, t, d, v]) => bytesField(5, tensorProto(t, d, v, n))),
     ...spec.inputs.map(([n, t, d]) => bytesField(11, valueInfo(n, t, d))),
     ...spec.outputs.map(([n, t, d]) => bytesField(12, valueInfo(n, t, d))),
   ]);

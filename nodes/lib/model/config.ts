@@ -22,6 +22,7 @@ export interface ModelNodeSettings {
   labels?: string;
   threads?: number | string;
   spinning?: boolean;
+  unsignedInt8?: boolean;
   watch?: boolean;
   preSource?: string;
   preResize?: string;
@@ -80,6 +81,7 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
     labels,
     threads: numberSetting('threads', settings.threads, 1, 1, 16, true),
     spinning: settings.spinning === true,
+    unsignedInt8: settings.unsignedInt8 !== false,
     watch: settings.watch !== false,
   };
 }

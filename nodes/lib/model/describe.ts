@@ -28,6 +28,8 @@ export interface ModelConfig {
   labels: LabelSource;
   threads: number;
   spinning: boolean;
+  /** Run S8S8 QDQ models with unsigned activations where that is exact and faster. */
+  unsignedInt8: boolean;
   /** Reload when the file changes on disk. */
   watch: boolean;
 }
@@ -53,6 +55,8 @@ export interface ModelInfo {
   doctor: DoctorReport;
   labels?: string[];
   input: InputGeometry;
+  /** Activation zero points made unsigned for speed (see unsigned-activations.ts); 0 when none. */
+  unsignedZeroPoints: number;
 }
 
 /** What the model doctor says about a file, without loading it into onnxruntime. */
@@ -79,7 +83,7 @@ export async function inspectModel(file: string): Promise<InspectReport> {
 }
 
 /** Read, verify and describe a model file; returns its bytes for the session. */
-export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffer; info: Omit<ModelInfo, 'inputs' | 'outputs' | 'input'> }> {
+export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffer; info: Omit<ModelInfo, 'inputs' | 'outputs' | 'input' | 'unsignedZeroPoints'> }> {
   const { bytes, sha256, onnx } = await readModel(config.path);
   if (config.sha256 && config.sha256.toLowerCase() !== sha256) {
     throw new EdgeAiError('modelHashMismatch', { path: config.path, actual: sha256, expected: config.sha256.toLowerCase() });

@@ -13,7 +13,7 @@ export interface Field {
   value: number;
   /** Where the field's tag starts (for copying the field unchanged). */
   tagStart: number;
-  /** The payload of a length-delimited field (start = end for varints). */
+  /** The payload: a length-delimited field's bytes, a varint's or a fixed field's encoding. */
   start: number;
   end: number;
 }
@@ -38,16 +38,19 @@ export function* fields(bytes: Uint8Array, start = 0, end = bytes.length): Gener
     const wire = tag % 8;
     const number = Math.floor(tag / 8);
     if (wire === WIRE_VARINT) {
+      const start = at;
       const value = varint();
-      yield { number, wire, value, tagStart, start: at, end: at };
+      yield { number, wire, value, tagStart, start, end: at };
     } else if (wire === WIRE_LENGTH) {
       const length = varint();
       if (at + length > end) throw new Error(`field ${number} runs past the end`);
       yield { number, wire, value: length, tagStart, start: at, end: at + length };
       at += length;
     } else if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {
+      const start = at;
       at += wire === WIRE_FIXED64 ? 8 : 4;
       if (at > end) throw new Error('truncated fixed field');
+      yield { number, wire, value: 0, tagStart, start, end: at };
     } else {
       throw new Error(`unsupported wire type ${wire}`);
     }
@@ -59,21 +62,20 @@ export const text = (bytes: Uint8Array, f: Field): string => Buffer.from(bytes.b
 /** The field's whole encoding, tag included, as it stands in `bytes`. */
 export const rawField = (bytes: Uint8Array, f: Field): Uint8Array => bytes.subarray(f.tagStart, f.end);
 
-/** The values of a varint field, whether written packed or one by one. */
-export function varints(bytes: Uint8Array, f: Field): number[] {
-  if (f.wire === WIRE_VARINT) return [f.value];
+/** The values of an int32 field (negative ones are 10-byte varints), packed or one by one. */
+export function int32s(bytes: Uint8Array, f: Field): number[] {
   const values: number[] = [];
   let at = f.start;
   while (at < f.end) {
-    let result = 0;
-    let factor = 1;
+    let value = 0n;
+    let shift = 0n;
     for (;;) {
       const byte = bytes[at++];
-      result += (byte & 0x7f) * factor;
+      value |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
       if (byte < 0x80) break;
-      factor *= 128;
     }
-    values.push(result);
+    values.push(Number(BigInt.asIntN(32, value)));
   }
   return values;
 }

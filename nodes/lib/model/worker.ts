@@ -8,6 +8,7 @@ import { toProbabilities, topK } from '../decode/classification';
 import { decodeDetections, type DetectorSetup } from '../decode/detectors';
 import type { FloatOutput } from '../decode/yolo';
 import { checkLabelCount, describeModel, detectorSetup, inputGeometry, inspectModel, type ModelConfig, type ModelInfo } from './describe';
+import { unsignedActivations, unsignedActivationsPayOff } from './unsigned-activations';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const port = parentPort;
@@ -27,8 +28,9 @@ function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[]): Tensor
 async function load(next: ModelConfig): Promise<void> {
   const { bytes, info } = await describeModel(next);
   const spin = next.spinning ? '1' : '0';
+  const unsigned = next.unsignedInt8 && unsignedActivationsPayOff() ? unsignedActivations(bytes) : undefined;
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    session = await ort.InferenceSession.create(unsigned?.bytes ?? bytes, {
       intraOpNumThreads: next.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -42,7 +44,9 @@ async function load(next: ModelConfig): Promise<void> {
     throw new EdgeAiError('modelInvalid', { path: next.path, reason: (err as Error).message });
   }
   const inputs = tensorInfo(session.inputMetadata);
-  const full: ModelInfo = { ...info, inputs, outputs: tensorInfo(session.outputMetadata), input: inputGeometry(next.path, inputs) };
+  const full: ModelInfo = {
+    ...info, inputs, outputs: tensorInfo(session.outputMetadata), input: inputGeometry(next.path, inputs), unsignedZeroPoints: unsigned?.zeroPoints ?? 0,
+  };
   checkLabelCount(next, full);
   config = next;
   labels = info.labels;
