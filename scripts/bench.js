@@ -55,6 +55,7 @@ async function loadFlow(flow) {
   }
 }
 
+/** Files under the assets' models folder, or absolute paths (the variants made by makeVariants). */
 const MODELS = {
   'mobilenetv2 fp32': { file: 'classification/mobilenet_v2_224_fp32.onnx', labels: 'none' },
   'mobilenetv2 int8 qdq': { file: 'classification/mobilenet_v2_224_int8_qdq.onnx', labels: 'none' },
@@ -62,7 +63,32 @@ const MODELS = {
   'yolox-nano fp32': { file: 'detection/yolox_nano_416.onnx', labels: 'file', labelsFile: 'detection/coco_classes.txt' },
   'yolox-nano int8 qdq': { file: 'detection/yolox_nano_416_int8_qdq.onnx', labels: 'file', labelsFile: 'detection/coco_classes.txt' },
   'yolov8n-640 fp32': { file: 'detection/yolov8n_640_agpl.onnx', labels: 'auto' },
+  'yolov8n-640 int8': { made: 'yolov8n_640_int8.onnx', labels: 'auto' },
+  'yolov8n-320 fp32': { made: 'yolov8n_320.onnx', labels: 'auto' },
+  'yolov8n-320 int8': { made: 'yolov8n_320_int8.onnx', labels: 'auto' },
 };
+const modelPath = (name) => path.resolve(models, MODELS[name].file);
+
+/**
+ * The YOLOv8n variants the assets do not have, made here with our own tools the way a user makes
+ * them (`edge-ai-model resize` / `quantize`): 320x320 from the 640 export, and int8 (U8S8 QDQ,
+ * per-channel weights) of both, calibrated on eight frames of the sample video.
+ */
+function makeVariants() {
+  const { execFileSync } = require('node:child_process');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'edge-ai-bench-models-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const frames = path.join(dir, 'frames');
+  fs.mkdirSync(frames);
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-i', path.join(assets, 'media', 'video', 'vtest_h264.mp4'), '-vf', 'fps=0.1', '-q:v', '3', path.join(frames, 'f%02d.jpg')]);
+  const cli = (...args) => console.log(execFileSync(process.execPath, [path.join(root, 'bin', 'edge-ai-model.js'), ...args], { encoding: 'utf8' }).trim());
+  const yolov8n = path.join(models, 'detection', 'yolov8n_640_agpl.onnx');
+  cli('resize', yolov8n, '--size', '320', '--out', path.join(dir, 'yolov8n_320.onnx'));
+  cli('quantize', yolov8n, '--images', frames, '--out', path.join(dir, 'yolov8n_640_int8.onnx'));
+  cli('quantize', path.join(dir, 'yolov8n_320.onnx'), '--images', frames, '--out', path.join(dir, 'yolov8n_320_int8.onnx'));
+  for (const entry of Object.values(MODELS)) if (entry.made) entry.file = path.join(dir, entry.made);
+  console.log();
+}
 const JPEG_SOURCES = [{ name: 'jpeg 640x480', width: 640, height: 480 }, { name: 'jpeg 1280x720', width: 1280, height: 720 }];
 /** The sample video through ffmpeg (the camera node), 30 fps, as JPEG or as raw RGB frames. */
 const VIDEO_SOURCES = [
@@ -71,7 +97,7 @@ const VIDEO_SOURCES = [
 ];
 const SCENARIOS = [
   ...Object.keys(MODELS).flatMap((model) => JPEG_SOURCES.map((source) => ({ model, source }))),
-  ...(quick ? ['yolox-nano fp32'] : ['yolox-nano fp32', 'yolov8n-640 fp32', 'mobilenetv2 int8 qop'])
+  ...(quick ? ['yolox-nano fp32'] : ['yolox-nano fp32', 'yolov8n-640 fp32', 'yolov8n-320 int8', 'mobilenetv2 int8 qop'])
     .flatMap((model) => VIDEO_SOURCES.map((source) => ({ model, source }))),
 ].filter((s) => !ONLY || `${s.model} ${s.source.name}`.includes(ONLY));
 
@@ -90,7 +116,7 @@ function sessionOptions() {
 
 /** The floor: session.run in a loop on a pre-made tensor, nothing else. `model`: file under the assets' models, or bytes. */
 async function bare(model) {
-  const session = await ort.InferenceSession.create(typeof model === 'string' ? path.join(models, model) : model, sessionOptions());
+  const session = await ort.InferenceSession.create(typeof model === 'string' ? path.resolve(models, model) : model, sessionOptions());
   const input = session.inputMetadata[0];
   const data = new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.5);
   const feeds = { [input.name]: new ort.Tensor('float32', data, input.shape) };
@@ -125,7 +151,7 @@ const TAB = { id: 't', type: 'tab', label: 'bench' };
 
 function modelNode(name) {
   const m = MODELS[name];
-  return { id: 'model', type: 'edge-ai-model', path: path.join(models, m.file), labelsSource: m.labels, labelsFile: m.labelsFile && path.join(models, m.labelsFile), threads: THREADS };
+  return { id: 'model', type: 'edge-ai-model', path: modelPath(name), labelsSource: m.labels, labelsFile: m.labelsFile && path.join(models, m.labelsFile), threads: THREADS };
 }
 
 /**
@@ -272,11 +298,11 @@ async function answers(modelFile) {
   const { detectorSetup } = lib('model/describe');
   const { decodeDetections } = lib('decode/detectors');
   const { toProbabilities } = lib('decode/classification');
-  const modelPath = path.join(models, modelFile);
-  const session = await ort.InferenceSession.create(modelPath, sessionOptions());
+  const file = path.resolve(models, modelFile);
+  const session = await ort.InferenceSession.create(file, sessionOptions());
   const result = {};
   for (const photo of fs.readdirSync(photos).filter((f) => /\.(jpe?g|png|bmp)$/i.test(f)).sort()) {
-    const { onnx, doctor, spec, transform, tensor } = await preparedInput(modelPath, photo);
+    const { onnx, doctor, spec, transform, tensor } = await preparedInput(file, photo);
     const outputs = await session.run({ [session.inputNames[0]]: tensor });
     if (doctor.task === 'classification') {
       const scores = toProbabilities(outputs[session.outputNames[0]].data);
@@ -368,6 +394,7 @@ function table(rows, columns) {
 }
 
 async function main() {
+  makeVariants();
   const photo = path.join(photos, 'kite_and_cold.jpg');
   const jpegs = {};
   for (const source of JPEG_SOURCES) jpegs[source.name] = await sharp(photo).resize(source.width, source.height, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
@@ -396,7 +423,8 @@ async function main() {
 
   const quantized = [];
   if (!ONLY) {
-    for (const [fp32, int8] of [['mobilenetv2 fp32', 'mobilenetv2 int8 qdq'], ['mobilenetv2 fp32', 'mobilenetv2 int8 qop'], ['yolox-nano fp32', 'yolox-nano int8 qdq']]) {
+    for (const [fp32, int8] of [['mobilenetv2 fp32', 'mobilenetv2 int8 qdq'], ['mobilenetv2 fp32', 'mobilenetv2 int8 qop'], ['yolox-nano fp32', 'yolox-nano int8 qdq'],
+      ['yolov8n-640 fp32', 'yolov8n-640 int8'], ['yolov8n-320 fp32', 'yolov8n-320 int8']]) {
       quantized.push(await quantization(fp32, int8));
     }
     console.log('int8 against fp32 (bare session.run, same run; answers on every photo in the assets)');

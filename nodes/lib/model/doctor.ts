@@ -71,7 +71,7 @@ export interface DoctorReport {
   notes: DoctorNote[];
 }
 
-const YOLO_STRIDES = [8, 16, 32];
+export const YOLO_STRIDES = [8, 16, 32];
 /** Longest metadata value kept in a report (Ultralytics `names` can be long). */
 const MAX_METADATA_TEXT = 4000;
 
@@ -79,7 +79,7 @@ const numeric = (dims: Array<number | string>): number[] | undefined =>
   dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
 
 /** Anchor points of an anchor-free head at strides 8/16/32 for an input size. */
-function gridCells(width: number, height: number): number {
+export function gridCells(width: number, height: number): number {
   return YOLO_STRIDES.reduce((sum, s) => sum + Math.ceil(width / s) * Math.ceil(height / s), 0);
 }
 

@@ -3,6 +3,7 @@
 // (the graph's inputs and outputs, for the model doctor). It walks the protobuf wire format
 // and skips everything else, weights included, without copying it.
 import { WIRE_LENGTH, WIRE_VARINT, fields, text, type Field } from './protobuf';
+import { DIM, GRAPH, MODEL, SHAPE, TENSOR, TENSOR_TYPE, TYPE, VALUE } from './onnx-fields';
 
 export interface OnnxTensorInfo {
   name: string;
@@ -21,27 +22,6 @@ export interface OnnxModelInfo {
   inputs: OnnxTensorInfo[];
   outputs: OnnxTensorInfo[];
 }
-
-/** ModelProto field numbers (onnx.proto3). */
-const FIELD_IR_VERSION = 1;
-const FIELD_PRODUCER_NAME = 2;
-const FIELD_PRODUCER_VERSION = 3;
-const FIELD_GRAPH = 7;
-const FIELD_OPSET_IMPORT = 8;
-const FIELD_METADATA_PROPS = 14;
-/** GraphProto, TensorProto, ValueInfoProto, TypeProto and TensorShapeProto fields. */
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const TENSOR_NAME = 8;
-const VALUE_NAME = 1;
-const VALUE_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_TYPE_ELEM = 1;
-const TENSOR_TYPE_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
 
 /** TensorProto.DataType numbers, named as onnxruntime-node names them. */
 const ELEMENT_TYPES: Record<number, string> = {
@@ -62,22 +42,22 @@ function readPair(bytes: Uint8Array, outer: Field, keyField: number, valueField:
 function readTensorInfo(bytes: Uint8Array, valueInfo: Field): OnnxTensorInfo {
   const info: OnnxTensorInfo = { name: '', type: 'unknown', dims: [] };
   for (const f of fields(bytes, valueInfo.start, valueInfo.end)) {
-    if (f.number === VALUE_NAME && f.wire === WIRE_LENGTH) info.name = text(bytes, f);
-    if (f.number !== VALUE_TYPE || f.wire !== WIRE_LENGTH) continue;
+    if (f.number === VALUE.NAME && f.wire === WIRE_LENGTH) info.name = text(bytes, f);
+    if (f.number !== VALUE.TYPE || f.wire !== WIRE_LENGTH) continue;
     for (const typeField of fields(bytes, f.start, f.end)) {
-      if (typeField.number !== TYPE_TENSOR || typeField.wire !== WIRE_LENGTH) {
+      if (typeField.number !== TYPE.TENSOR || typeField.wire !== WIRE_LENGTH) {
         info.type = 'non-tensor';
         continue;
       }
       for (const t of fields(bytes, typeField.start, typeField.end)) {
-        if (t.number === TENSOR_TYPE_ELEM && t.wire === WIRE_VARINT) info.type = ELEMENT_TYPES[t.value] ?? `type ${t.value}`;
-        if (t.number !== TENSOR_TYPE_SHAPE || t.wire !== WIRE_LENGTH) continue;
+        if (t.number === TENSOR_TYPE.ELEM && t.wire === WIRE_VARINT) info.type = ELEMENT_TYPES[t.value] ?? `type ${t.value}`;
+        if (t.number !== TENSOR_TYPE.SHAPE || t.wire !== WIRE_LENGTH) continue;
         for (const dim of fields(bytes, t.start, t.end)) {
-          if (dim.number !== SHAPE_DIM || dim.wire !== WIRE_LENGTH) continue;
+          if (dim.number !== SHAPE.DIM || dim.wire !== WIRE_LENGTH) continue;
           let value: number | string = -1;
           for (const d of fields(bytes, dim.start, dim.end)) {
-            if (d.number === DIM_VALUE && d.wire === WIRE_VARINT) value = d.value;
-            else if (d.number === DIM_PARAM && d.wire === WIRE_LENGTH) value = text(bytes, d);
+            if (d.number === DIM.VALUE && d.wire === WIRE_VARINT) value = d.value;
+            else if (d.number === DIM.PARAM && d.wire === WIRE_LENGTH) value = text(bytes, d);
           }
           info.dims.push(value);
         }
@@ -92,10 +72,10 @@ function readGraph(bytes: Uint8Array, graph: Field, info: OnnxModelInfo): void {
   const inputs: OnnxTensorInfo[] = [];
   for (const f of fields(bytes, graph.start, graph.end)) {
     if (f.wire !== WIRE_LENGTH) continue;
-    if (f.number === GRAPH_INPUT) inputs.push(readTensorInfo(bytes, f));
-    else if (f.number === GRAPH_OUTPUT) info.outputs.push(readTensorInfo(bytes, f));
-    else if (f.number === GRAPH_INITIALIZER) {
-      for (const t of fields(bytes, f.start, f.end)) if (t.number === TENSOR_NAME && t.wire === WIRE_LENGTH) weights.add(text(bytes, t));
+    if (f.number === GRAPH.INPUT) inputs.push(readTensorInfo(bytes, f));
+    else if (f.number === GRAPH.OUTPUT) info.outputs.push(readTensorInfo(bytes, f));
+    else if (f.number === GRAPH.INITIALIZER) {
+      for (const t of fields(bytes, f.start, f.end)) if (t.number === TENSOR.NAME && t.wire === WIRE_LENGTH) weights.add(text(bytes, t));
     }
   }
   info.inputs = inputs.filter((input) => !weights.has(input.name));
@@ -106,14 +86,14 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
   const info: OnnxModelInfo = { opsets: {}, metadata: {}, inputs: [], outputs: [] };
   let graph: Field | undefined;
   for (const f of fields(bytes)) {
-    if (f.number === FIELD_IR_VERSION && f.wire === WIRE_VARINT) info.irVersion = f.value;
-    else if (f.number === FIELD_PRODUCER_NAME && f.wire === WIRE_LENGTH) info.producerName = text(bytes, f);
-    else if (f.number === FIELD_PRODUCER_VERSION && f.wire === WIRE_LENGTH) info.producerVersion = text(bytes, f);
-    else if (f.number === FIELD_GRAPH && f.wire === WIRE_LENGTH) graph = f;
-    else if (f.number === FIELD_OPSET_IMPORT && f.wire === WIRE_LENGTH) {
+    if (f.number === MODEL.IR_VERSION && f.wire === WIRE_VARINT) info.irVersion = f.value;
+    else if (f.number === MODEL.PRODUCER_NAME && f.wire === WIRE_LENGTH) info.producerName = text(bytes, f);
+    else if (f.number === MODEL.PRODUCER_VERSION && f.wire === WIRE_LENGTH) info.producerVersion = text(bytes, f);
+    else if (f.number === MODEL.GRAPH && f.wire === WIRE_LENGTH) graph = f;
+    else if (f.number === MODEL.OPSET_IMPORT && f.wire === WIRE_LENGTH) {
       const [domain, version] = readPair(bytes, f, 1, 2);
       info.opsets[domain || 'ai.onnx'] = version?.value ?? 0;
-    } else if (f.number === FIELD_METADATA_PROPS && f.wire === WIRE_LENGTH) {
+    } else if (f.number === MODEL.METADATA_PROPS && f.wire === WIRE_LENGTH) {
       const [key, value] = readPair(bytes, f, 1, 2);
       info.metadata[key] = value ? text(bytes, value) : '';
     }

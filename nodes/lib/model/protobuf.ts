@@ -62,8 +62,8 @@ export const text = (bytes: Uint8Array, f: Field): string => Buffer.from(bytes.b
 /** The field's whole encoding, tag included, as it stands in `bytes`. */
 export const rawField = (bytes: Uint8Array, f: Field): Uint8Array => bytes.subarray(f.tagStart, f.end);
 
-/** The values of an int32 field (negative ones are 10-byte varints), packed or one by one. */
-export function int32s(bytes: Uint8Array, f: Field): number[] {
+/** The values of an int32 or int64 field (negative ones are 10-byte varints), packed or one by one. */
+export function signedIntegers(bytes: Uint8Array, f: Field, bits: 32 | 64): number[] {
   const values: number[] = [];
   let at = f.start;
   while (at < f.end) {
@@ -75,7 +75,7 @@ export function int32s(bytes: Uint8Array, f: Field): number[] {
       shift += 7n;
       if (byte < 0x80) break;
     }
-    values.push(Number(BigInt.asIntN(32, value)));
+    values.push(Number(BigInt.asIntN(bits, value)));
   }
   return values;
 }
