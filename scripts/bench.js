@@ -8,6 +8,12 @@
 // fp32 (speed and agreement), and with --soak the RSS of a long run. Writes
 // bench-results/<time>.json and prints a table.
 'use strict';
+// On this 2-core machine V8's parallel GC helpers wait for cores that inference and libvips hold:
+// the flows run with --single-threaded-gc (as `npm start` does on 2 cores) unless --parallel-gc.
+if (!process.execArgv.includes('--single-threaded-gc') && !process.argv.includes('--parallel-gc')) {
+  const run = require('node:child_process').spawnSync(process.execPath, ['--single-threaded-gc', ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 const fs = require('node:fs');
 const path = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
@@ -133,6 +139,20 @@ async function bare(model) {
   const used = process.cpuUsage(cpu);
   await session.release();
   return { fps: round(frames / seconds), cpuMsPerFrame: round(cpuMs(used) / frames), frames };
+}
+
+/**
+ * CPU of the source decode alone (sharp: decode, resize, letterbox, as the preprocess node does
+ * it for this model), per frame: the part of the flow's CPU that is the JPEG, not the pipeline.
+ */
+async function decodeCpuMs(modelName, jpeg) {
+  const { preprocessImage } = lib('image/preprocess');
+  const { spec } = await preparedInput(modelPath(modelName), 'kite_and_cold.jpg');
+  for (let i = 0; i < 5; i++) await preprocessImage(jpeg, undefined, spec, false);
+  const cpu = process.cpuUsage();
+  const frames = 40;
+  for (let i = 0; i < frames; i++) await preprocessImage(jpeg, undefined, spec, false);
+  return round(cpuMs(process.cpuUsage(cpu)) / frames);
 }
 
 /** The floor measured before and after the flow, averaged, so drift on a shared machine evens out. */
@@ -309,7 +329,8 @@ async function answers(modelFile) {
       result[photo] = scores.indexOf(Math.max(...scores));
     } else {
       const copies = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, { data: Float32Array.from(t.data), dims: t.dims }]));
-      const options = { confidence: 0.5, iou: 0.45, maxDetections: 100, classAgnostic: false };
+      // Everything down to 0.25; the comparison picks its thresholds.
+      const options = { confidence: 0.25, iou: 0.45, maxDetections: 100, classAgnostic: false };
       result[photo] = decodeDetections(copies, detectorSetup('auto', doctor, onnx.outputs, spec), options, undefined, transform);
     }
   }
@@ -346,11 +367,18 @@ async function quantization(fp32, int8) {
     const same = photoNames.filter((p) => reference[p] === quantized[p]).length;
     agreement = { measure: 'same top-1 class', agreed: same, of: photoNames.length };
   } else {
-    // fp32 detections (score >= 0.5) that int8 finds too: same class, IoU > 0.5.
-    const wanted = photoNames.flatMap((p) => reference[p].map((d) => ({ photo: p, d })));
-    const found = wanted.filter(({ photo, d }) => quantized[photo].some((q) => q.classId === d.classId && iou(q.box, d.box) > 0.5)).length;
-    const extra = photoNames.flatMap((p) => quantized[p].filter((q) => !reference[p].some((d) => d.classId === q.classId && iou(q.box, d.box) > 0.5))).length;
-    agreement = { measure: 'fp32 detections (score >= 0.5) int8 also finds (same class, IoU > 0.5)', agreed: found, of: wanted.length, int8Extra: extra };
+    // fp32 detections (score >= 0.5) that int8 finds too (same class, IoU > 0.5): at 0.5, and at
+    // 0.25 (an object kept with a lower score rather than lost); and int8's own at 0.5 that fp32
+    // has nowhere above 0.25.
+    const sure = (list) => list.filter((d) => d.score >= 0.5);
+    const same = (a, b) => a.classId === b.classId && iou(a.box, b.box) > 0.5;
+    const wanted = photoNames.flatMap((p) => sure(reference[p]).map((d) => ({ photo: p, d })));
+    const found = wanted.filter(({ photo, d }) => sure(quantized[photo]).some((q) => same(q, d))).length;
+    const foundLower = wanted.filter(({ photo, d }) => quantized[photo].some((q) => same(q, d))).length;
+    const extra = photoNames.flatMap((p) => sure(quantized[p]).filter((q) => !reference[p].some((d) => same(q, d)))).length;
+    agreement = {
+      measure: 'fp32 detections (score >= 0.5) int8 also finds (same class, IoU > 0.5)', agreed: found, of: wanted.length, agreedAtQuarter: foundLower, int8Extra: extra,
+    };
   }
   return { fp32, int8, fp32Fps: slow.fps, int8Fps: fast.fps, speedup: round(fast.fps / slow.fps), agreement };
 }
@@ -382,7 +410,15 @@ async function soak(minutes, jpeg) {
   await helper.unload();
   const first = samples[0];
   const last = samples[samples.length - 1];
-  return { minutes, frames, rssMB: { afterWarmup: first.rssMB, end: last.rssMB, growth: round(last.rssMB - first.rssMB, 1), max: Math.max(...samples.map((s) => s.rssMB)) }, samples };
+  // Least-squares slope over all samples: one high or low reading does not decide it.
+  const meanT = samples.reduce((a, x) => a + x.s, 0) / samples.length;
+  const meanR = samples.reduce((a, x) => a + x.rssMB, 0) / samples.length;
+  const slope = samples.reduce((a, x) => a + (x.s - meanT) * (x.rssMB - meanR), 0) / samples.reduce((a, x) => a + (x.s - meanT) ** 2, 0);
+  return {
+    minutes, frames,
+    rssMB: { afterWarmup: first.rssMB, end: last.rssMB, growth: round(last.rssMB - first.rssMB, 1), max: Math.max(...samples.map((x) => x.rssMB)), slopePerMinute: round(slope * 60, 2) },
+    samples,
+  };
 }
 
 function table(rows, columns) {
@@ -410,7 +446,8 @@ async function main() {
   const results = [];
   for (const scenario of SCENARIOS) {
     const { bare: baseline, flow: whole } = await floor(MODELS[scenario.model].file, () => flow(scenario, jpegs[scenario.source.name]));
-    results.push({ model: scenario.model, source: scenario.source.name, threads: THREADS, bare: baseline, flow: whole, ratio: round(whole.fps / baseline.fps, 3) });
+    const decodeMs = scenario.source.camera ? undefined : await decodeCpuMs(scenario.model, jpegs[scenario.source.name]);
+    results.push({ model: scenario.model, source: scenario.source.name, threads: THREADS, bare: baseline, flow: whole, ratio: round(whole.fps / baseline.fps, 3), sourceDecodeCpuMsPerFrame: decodeMs });
     process.stdout.write('.');
   }
   console.log(`\nWhole flow against bare session.run (${SECONDS} s each after ${WARMUP_SECONDS} s warm-up, bare before and after averaged, ${THREADS} inference thread, spinning off)`);
@@ -418,7 +455,7 @@ async function main() {
   table(results, [['model', (r) => r.model], ['source', (r) => r.source], ['bare fps', (r) => r.bare.fps], ['flow fps', (r) => r.flow.fps], ['ratio', (r) => r.ratio.toFixed(3)],
     ['run ms', (r) => r.flow.runMsMean], ['latency p50/p95 ms', (r) => `${r.flow.latencyMs.p50}/${r.flow.latencyMs.p95}`],
     ['loop p50/p99/max ms', (r) => `${r.flow.eventLoopDelayMs.p50}/${r.flow.eventLoopDelayMs.p99}/${r.flow.eventLoopDelayMs.max}`],
-    ['cpu/frame bare', (r) => r.bare.cpuMsPerFrame], ['flow', (r) => r.flow.cpuMsPerFrame], ['+ms', (r) => round(r.flow.cpuMsPerFrame - r.bare.cpuMsPerFrame, 1)], ['ffmpeg', (r) => r.flow.ffmpegCpuMsPerFrame ?? '-'],
+    ['cpu/frame bare', (r) => r.bare.cpuMsPerFrame], ['flow', (r) => r.flow.cpuMsPerFrame], ['+ms', (r) => round(r.flow.cpuMsPerFrame - r.bare.cpuMsPerFrame, 1)], ['of it decode', (r) => r.sourceDecodeCpuMsPerFrame ?? '-'], ['ffmpeg', (r) => r.flow.ffmpegCpuMsPerFrame ?? '-'],
     ['rss MB', (r) => `${r.flow.rssMB.start}->${r.flow.rssMB.end}`], ['dropped', (r) => r.flow.dropped]]);
 
   const quantized = [];
@@ -429,7 +466,8 @@ async function main() {
     }
     console.log('int8 against fp32 (bare session.run, same run; answers on every photo in the assets)');
     table(quantized, [['int8', (r) => r.int8], ['fp32 fps', (r) => r.fp32Fps], ['int8 fps', (r) => r.int8Fps], ['speed-up', (r) => `${r.speedup}x`],
-      ['agreement', (r) => `${r.agreement.agreed}/${r.agreement.of} ${r.agreement.measure}${r.agreement.int8Extra !== undefined ? `; ${r.agreement.int8Extra} extra` : ''}`]]);
+      ['agreement', (r) => `${r.agreement.agreed}/${r.agreement.of} ${r.agreement.measure}${r.agreement.int8Extra !== undefined
+        ? ` (${r.agreement.agreedAtQuarter} with int8 >= 0.25); ${r.agreement.int8Extra} new at >= 0.5` : ''}`]]);
   }
 
   const signed = [];
@@ -441,12 +479,12 @@ async function main() {
   }
 
   const soaked = SOAK_MINUTES > 0 ? await soak(SOAK_MINUTES, jpegs['jpeg 640x480']) : undefined;
-  if (soaked) console.log(`Soak: YOLOX-nano flow for ${soaked.minutes} min after 1 min warm-up, ${soaked.frames} frames: RSS ${soaked.rssMB.afterWarmup} -> ${soaked.rssMB.end} MB (growth ${soaked.rssMB.growth} MB, max ${soaked.rssMB.max} MB)`);
+  if (soaked) console.log(`Soak: YOLOX-nano flow for ${soaked.minutes} min after 1 min warm-up, ${soaked.frames} frames: RSS ${soaked.rssMB.afterWarmup} -> ${soaked.rssMB.end} MB (growth ${soaked.rssMB.growth} MB, max ${soaked.rssMB.max} MB, trend ${soaked.rssMB.slopePerMinute} MB/min)`);
 
   const outDir = path.join(root, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const environment = { node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, sharp: require('sharp/package.json').version, cpus: require('node:os').cpus().length };
+  const environment = { gc: process.execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'parallel', node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, sharp: require('sharp/package.json').version, cpus: require('node:os').cpus().length };
   fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, results, quantization: quantized, signedInt8: signed, soak: soaked }, null, 2));
   console.log(`results: ${path.relative(root, file)}`);
 }

@@ -9,6 +9,7 @@ export const ERROR_TEXTS = {
   notTensor: 'Expected a tensor {data, dims, type} from edge-ai-preprocess in msg.payload but received __received__',
   tensorMismatch: 'Expected a __expectedType__ tensor of dims [__expectedDims__] for input "__input__" of __model__ but received __receivedType__ [__receivedDims__]',
   tensorSize: 'Tensor dims [__dims__] of type __type__ need __expected__ bytes but msg.payload.data holds __received__',
+  convertMismatch: 'The pixels in msg.payload are [__dims__] but msg.payload.convert places a __expected__ image in the tensor [__tensorDims__]',
   modelNotFound: 'Model file not found: __path__',
   modelUnreadable: 'Could not read model file __path__: __reason__',
   modelInvalid: 'onnxruntime could not load __path__: __reason__',

@@ -97,6 +97,28 @@ describe('preprocessImage', () => {
     assert.equal(floats[2 * 4096 + 32 * 64 + 10], 1);
   });
 
+  it('pads while converting exactly as sharp pads the pixels (NCHW and NHWC, centre and top-left, tall and wide)', async () => {
+    const png = await twoColourPng();
+    const tall = await sharp(png).rotate(90).png().toBuffer();
+    for (const image of [png, tall]) {
+      for (const layout of ['nchw', 'nhwc']) {
+        for (const align of ['center', 'topleft']) {
+          const over = { padValue: 7, layout, align, ...NORMALIZE_PRESETS.imagenet };
+          const deferred = await preprocessImage(image, undefined, spec(over), false);
+          assert.ok(deferred.tensor.convert.placement, 'the pixels come unpadded');
+          assert.ok(deferred.tensor.dims[1] < 64 || deferred.tensor.dims[2] < 64, `pixels ${deferred.tensor.dims}`);
+          const built = await preprocessImage(image, undefined, spec(over), true);
+          // The same image padded by sharp (uint8 NHWC RGB has no conversion), converted afterwards.
+          const padded = await preprocessImage(image, undefined, spec({ ...over, dtype: 'uint8', layout: 'nhwc', ...NORMALIZE_PRESETS.raw }), false);
+          const { placement, ...withoutPlacement } = deferred.tensor.convert;
+          const expected = convertPixels(padded.tensor.data, withoutPlacement);
+          const got = new Float32Array(built.tensor.data.buffer, built.tensor.data.byteOffset, 3 * 64 * 64);
+          assert.deepEqual(got, expected, `${layout} ${align}`);
+        }
+      }
+    }
+  });
+
   it('converts a greyscale PNG to three equal channels', async () => {
     const { tensor } = await preprocessImage(fs.readFileSync(path.join(images, 'basketball1.png')), undefined, spec({ dtype: 'uint8', layout: 'nhwc', resize: 'stretch' }), false);
     assert.equal(tensor.data.length, 64 * 64 * 3);
@@ -114,7 +136,7 @@ describe('convertPixels against sharp', () => {
     const std = [58.395, 57.12, 57.375];
     for (const layout of ['NCHW', 'NHWC']) {
       for (const order of ['RGB', 'BGR']) {
-        const out = convertPixels(data, { type: 'float32', layout, order, mean, std, dims: [] });
+        const out = convertPixels(data, { type: 'float32', layout, order, mean, std, dims: layout === 'NCHW' ? [1, 3, 23, 37] : [1, 23, 37, 3] });
         for (let y = 0; y < 23; y++) {
           for (let x = 0; x < 37; x++) {
             for (let c = 0; c < 3; c++) {

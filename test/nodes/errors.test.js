@@ -54,6 +54,17 @@ describe('bad input gives a clear error and the runtime keeps running', function
     await stillWorks();
   });
 
+  it('pixels that do not fit the conversion they carry are refused before the run', async () => {
+    await load(flow());
+    const pixels = { data: Buffer.alloc(100 * 50 * 3), dims: [1, 50, 100, 3], type: 'uint8', layout: 'NHWC' };
+    const convert = { type: 'float32', layout: 'NCHW', order: 'RGB', mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], dims: [1, 3, 224, 224] };
+    const outside = { ...convert, placement: { x: 200, y: 0, width: 100, height: 50, padValue: 0 } };
+    assert.match(await caughtError('infer', { payload: { ...pixels, convert: outside } }),
+      /The pixels in msg.payload are \[1,50,100,3\] but msg.payload.convert places a 100x50 image in the tensor \[1,3,224,224\]/);
+    assert.match(await caughtError('infer', { payload: { ...pixels, convert } }), /places a 224x224 image/);
+    await stillWorks();
+  });
+
   it('a tensor of the wrong shape names both shapes', async () => {
     await load(flow({}, { settings: 'manual', width: 128, height: 128, resizeMode: 'stretch', normalize: 'signed' }));
     const message = await caughtError('pre', { payload: ORANGE }, 'infer');

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { EdgeAiError, describeValue } from '../errors';
 import { decodeBmp } from './bmp';
+import { jpegDisplaySize } from './jpeg-size';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp';
 
@@ -54,13 +55,18 @@ export async function openImage(payload: unknown, frame?: FrameInfo): Promise<Op
   try {
     // failOn 'error': a truncated JPEG is an error, not a grey half-frame.
     const image = sharp(payload, { failOn: 'error' }).autoOrient();
-    const meta = await image.metadata();
-    const size = meta.autoOrient ?? meta;
-    if (!size.width || !size.height) throw new Error('no image size in header');
+    const size = (format === 'jpeg' ? jpegDisplaySize(payload) : undefined) ?? await orientedSize(image);
     return { image, format, width: size.width, height: size.height };
   } catch (err) {
     throw corruptImage(format, payload, err);
   }
+}
+
+async function orientedSize(image: sharp.Sharp): Promise<{ width: number; height: number }> {
+  const meta = await image.metadata();
+  const size = meta.autoOrient ?? meta;
+  if (!size.width || !size.height) throw new Error('no image size in header');
+  return { width: size.width, height: size.height };
 }
 
 export function corruptImage(format: string, payload: Buffer, err: unknown): EdgeAiError {

@@ -23,6 +23,19 @@ export interface ConvertSpec {
   mean: Triple;
   std: Triple;
   dims: number[];
+  /**
+   * Letterbox: the pixels are a smaller image placed at (x, y) of the tensor, the rest is
+   * `padValue`. Padding while converting costs nothing; padding in sharp cost a pass of its own.
+   */
+  placement?: Placement;
+}
+
+export interface Placement {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  padValue: number;
 }
 
 /** What travels in msg.payload: `data` holds the bytes of `type` in `dims`/`layout`. */
@@ -74,25 +87,58 @@ function channelTables(c: ConvertSpec): Float32Array[] {
  * over the pixels with a 256-entry table per channel (a third faster than arithmetic per value).
  */
 export function convertPixels(pixels: Uint8Array, c: ConvertSpec, out?: Float32Array | Uint8Array): Float32Array | Uint8Array {
-  const area = pixels.length / 3;
+  const { width, height } = canvasSize(c);
+  const area = width * height;
   const target = out ?? (c.type === 'float32' ? new Float32Array(area * 3) : new Uint8Array(area * 3));
-  const [l0, l1, l2] = channelTables(c);
+  const tables = channelTables(c);
+  const [l0, l1, l2] = tables;
+  const place = c.placement ?? { x: 0, y: 0, width, height, padValue: 0 };
+  if (c.placement) pad(target, c.layout, width, height, place, tables);
   // Where each model channel is read from within a pixel.
   const [s0, s1, s2] = c.order === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  if (c.layout === 'NCHW') {
-    const plane1 = area;
-    const plane2 = 2 * area;
-    for (let i = 0, p = 0; i < area; i++, p += 3) {
-      target[i] = l0[pixels[p + s0]];
-      target[plane1 + i] = l1[pixels[p + s1]];
-      target[plane2 + i] = l2[pixels[p + s2]];
-    }
-  } else {
-    for (let p = 0; p < pixels.length; p += 3) {
-      target[p] = l0[pixels[p + s0]];
-      target[p + 1] = l1[pixels[p + s1]];
-      target[p + 2] = l2[pixels[p + s2]];
+  for (let row = 0, p = 0; row < place.height; row++) {
+    const first = (place.y + row) * width + place.x;
+    const end = first + place.width;
+    if (c.layout === 'NCHW') {
+      for (let i = first; i < end; i++, p += 3) {
+        target[i] = l0[pixels[p + s0]];
+        target[area + i] = l1[pixels[p + s1]];
+        target[2 * area + i] = l2[pixels[p + s2]];
+      }
+    } else {
+      for (let t = first * 3; t < end * 3; t += 3, p += 3) {
+        target[t] = l0[pixels[p + s0]];
+        target[t + 1] = l1[pixels[p + s1]];
+        target[t + 2] = l2[pixels[p + s2]];
+      }
     }
   }
   return target;
+}
+
+/** The tensor's width and height from its dims. */
+export function canvasSize(c: Pick<ConvertSpec, 'layout' | 'dims'>): { width: number; height: number } {
+  return c.layout === 'NCHW' ? { width: c.dims[3], height: c.dims[2] } : { width: c.dims[2], height: c.dims[1] };
+}
+
+/** The pad value around the placed image: whole rows above and below, then both sides of each row. */
+function pad(target: Float32Array | Uint8Array, layout: ConvertSpec['layout'], width: number, height: number, place: Placement, tables: Float32Array[]): void {
+  const area = width * height;
+  const spans: Array<[number, number]> = [[0, place.y * width], [(place.y + place.height) * width, area]];
+  for (let row = place.y; row < place.y + place.height; row++) {
+    spans.push([row * width, row * width + place.x], [row * width + place.x + place.width, (row + 1) * width]);
+  }
+  const values = tables.map((table) => table[place.padValue]);
+  for (const [start, end] of spans) {
+    if (end <= start) continue;
+    if (layout === 'NCHW') {
+      for (let channel = 0; channel < 3; channel++) target.fill(values[channel], channel * area + start, channel * area + end);
+    } else {
+      for (let t = start * 3; t < end * 3; t += 3) {
+        target[t] = values[0];
+        target[t + 1] = values[1];
+        target[t + 2] = values[2];
+      }
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { watchFile, unwatchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError, describeValue } from '../errors';
-import { TYPE_BYTES, convertPixels, elementCount, type TensorPayload } from '../image/tensor';
+import { TYPE_BYTES, canvasSize, convertPixels, elementCount, type TensorPayload } from '../image/tensor';
 import type { ModelConfig, ModelInfo } from './describe';
 import type { DecodeRequest, TensorInfo } from './protocol';
 import { SessionWorker, type WorkerResult } from './session-worker';
@@ -68,6 +68,7 @@ export class ModelHost {
     }
     const needed = elementCount(t.dims) * TYPE_BYTES[t.type];
     if (t.data.length !== needed) throw new EdgeAiError('tensorSize', { dims: t.dims.join(','), type: t.type, expected: needed, received: t.data.length });
+    if (t.convert) checkPlacement(t as TensorPayload);
     const effectiveDims = t.convert?.dims ?? t.dims;
     const effectiveType = t.convert?.type ?? t.type;
     const { input } = this.info;
@@ -187,4 +188,15 @@ function difference(before: ModelInfo, after: ModelInfo): { what: string; before
   const [a, b] = [before.labels?.length ?? 0, after.labels?.length ?? 0];
   if (a !== b) return { what: 'labels', before: `${a} labels`, after: `${b} labels` };
   return undefined;
+}
+
+/** Pixels waiting for conversion must be the size the conversion places, inside the tensor. */
+function checkPlacement(t: TensorPayload): void {
+  const convert = t.convert!;
+  const canvas = canvasSize(convert);
+  const place = convert.placement ?? { x: 0, y: 0, ...canvas };
+  const inside = place.x >= 0 && place.y >= 0 && place.x + place.width <= canvas.width && place.y + place.height <= canvas.height;
+  if (!inside || t.dims.join() !== [1, place.height, place.width, 3].join()) {
+    throw new EdgeAiError('convertMismatch', { dims: t.dims.join(','), expected: `${place.width}x${place.height}`, tensorDims: convert.dims.join(',') });
+  }
 }
