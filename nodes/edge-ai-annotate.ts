@@ -2,9 +2,10 @@
 // sends it on as JPEG, for dashboards and snapshots.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
-import { detectionsIn, drawAnnotations, drawingFor, type DrawOptions } from './lib/annotate/draw';
+import { detectionsIn, drawAnnotations, drawingFor, overlaysFrom, type DrawOptions } from './lib/annotate/draw';
 import type { FrameInfo } from './lib/image/decode';
 import { numberSetting } from './lib/errors';
+import { forgetFrame, registerPreview, rememberFrame } from './preview';
 
 interface AnnotateNodeDef extends NodeDef {
   showScores?: boolean;
@@ -14,6 +15,8 @@ interface AnnotateNodeDef extends NodeDef {
 }
 
 module.exports = function register(RED: NodeAPI): void {
+  registerPreview(RED);
+
   function EdgeAiAnnotateNode(this: Node, def: AnnotateNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -40,13 +43,15 @@ module.exports = function register(RED: NodeAPI): void {
       const drawOptions = options;
       drawing = drawing.then(async () => {
         try {
-          const extra = msg as { image?: unknown; frame?: FrameInfo; annotations?: unknown; detections?: unknown };
-          const annotations = drawingFor(msg.payload, extra.annotations, showScores);
+          const extra = msg as { image?: unknown; frame?: FrameInfo; annotations?: unknown; detections?: unknown; zones?: unknown; lines?: unknown };
+          // Zones and counting lines from edge-ai-trigger go under the boxes.
+          const annotations = [...overlaysFrom(extra.zones, extra.lines), ...drawingFor(msg.payload, extra.annotations, showScores)];
           const jpeg = await drawAnnotations(extra.image, extra.frame, annotations, drawOptions);
           const detections = detectionsIn(msg.payload);
           if (detections) extra.detections = detections;
           msg.payload = jpeg;
           extra.annotations = annotations;
+          rememberFrame(node.id, jpeg);
           status.routine('ready', 'drawn', { count: annotations.length, fps: rate.tick().toFixed(1) });
           send(msg);
           done();
@@ -60,6 +65,7 @@ module.exports = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.clear();
+      forgetFrame(node.id);
       drawing.then(done, done);
     });
   }

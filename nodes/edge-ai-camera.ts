@@ -6,15 +6,19 @@ import { RateMeter, StatusLine, localError } from './adapter';
 import { PULL_SOURCES, cameraPace, pullSource, pushCamera, sourceKind, type CameraSettings, type Credentials, type PushCamera } from './lib/camera/capture-config';
 import { redactUrl } from './lib/camera/ffmpeg';
 import { FrameGate } from './lib/camera/gate';
-import { jpegSize } from './lib/camera/jpeg-stream';
 import { FramePacer } from './lib/camera/pacer';
 import type { Frame, FrameSource } from './lib/camera/sources';
 import type { CaptureState } from './lib/camera/supervisor';
+import type { FrameInfo } from './lib/image/decode';
+import { jpegDisplaySize } from './lib/image/jpeg-size';
+import { forgetFrame, registerPreview, rememberFrame } from './preview';
 
 type CameraNodeDef = NodeDef & CameraSettings & { mode?: string };
 type CameraNode = Node<{ user: unknown; password: unknown }>;
 
 module.exports = function register(RED: NodeAPI): void {
+  registerPreview(RED);
+
   function EdgeAiCameraNode(this: CameraNode, def: CameraNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -29,6 +33,7 @@ module.exports = function register(RED: NodeAPI): void {
       msg.payload = frame.data;
       msg.image = frame.data;
       msg.frame = { source: frame.source, seq: ++seq, time: Date.now(), width: frame.width, height: frame.height, format: frame.format ?? 'jpeg' };
+      rememberFrame(node.id, frame.data, msg.frame as FrameInfo);
       return msg;
     }
     const reportError = (err: unknown): Error => {
@@ -51,7 +56,7 @@ module.exports = function register(RED: NodeAPI): void {
     /** A pushed frame: to the rate gate (continuous) or kept for the next input msg. */
     function onPushed(data: Buffer, camera: PushCamera): void {
       const { raw, label } = camera;
-      const size = raw ?? jpegSize(data);
+      const size = raw ?? jpegDisplaySize(data);
       const frame: Frame = { data, width: size?.width ?? 0, height: size?.height ?? 0, source: label, format: raw ? 'rgb' : 'jpeg' };
       if (gate) return gate.offer(frame);
       latest = frame;
@@ -168,6 +173,7 @@ module.exports = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      forgetFrame(node.id);
       pacer?.stop();
       pulled?.close();
       gate?.close();

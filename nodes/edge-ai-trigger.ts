@@ -1,85 +1,134 @@
-// edge-ai-trigger: start/end events from a label, score and count rule over infer results.
+// edge-ai-trigger: events from infer results: start/end of a rule, and with zones and lines
+// tracked objects entering, leaving, dwelling, crossing and being counted.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
-import { numberSetting } from './lib/errors';
-import { TriggerRule, resultsOf, type ResultLike, type TriggerEvent, type TriggerOptions } from './lib/trigger/rule';
+import { EdgeAiError } from './lib/errors';
+import { TriggerEngine, triggerConfigFrom, type FrameResult, type FrameSize, type TriggerSettings } from './lib/trigger/engine';
+import { resultsOf, type TriggerEvent } from './lib/trigger/rule';
+import { rememberFrame, forgetFrame, registerPreview } from './preview';
 
-interface TriggerNodeDef extends NodeDef {
-  labels?: string;
-  minScore?: number | string;
-  minCount?: number | string;
-  hold?: number | string;
-  cooldown?: number | string;
+interface TriggerNodeDef extends NodeDef, TriggerSettings {
+  /** Whether msg.rules may replace the settings. */
+  msgRules?: boolean;
 }
 
-function optionsFrom(def: TriggerNodeDef): TriggerOptions {
-  return {
-    labels: String(def.labels ?? '').split(',').map((l) => l.trim()).filter(Boolean),
-    minScore: numberSetting('minScore', def.minScore, 0.5, 0, 1),
-    minCount: numberSetting('minCount', def.minCount, 1, 1, 10000, true),
-    holdMs: numberSetting('hold', def.hold, 2, 0, 86400) * 1000,
-    cooldownMs: numberSetting('cooldown', def.cooldown, 0, 0, 86400) * 1000,
-  };
+type FrameMsg = NodeMessageInFlow & {
+  frame?: { width?: number; height?: number; time?: number; format?: string };
+  transform?: { srcWidth?: number; srcHeight?: number };
+  image?: unknown;
+  rules?: Partial<TriggerSettings>;
+};
+
+/** The frame's size from the camera (msg.frame) or from preprocess (msg.transform). */
+function frameSizeOf(msg: FrameMsg): FrameSize | undefined {
+  const width = msg.frame?.width ?? msg.transform?.srcWidth;
+  const height = msg.frame?.height ?? msg.transform?.srcHeight;
+  return typeof width === 'number' && typeof height === 'number' ? { width, height } : undefined;
 }
+
+const SETTING_KEYS: Array<keyof TriggerSettings> = [
+  'labels', 'minScore', 'minCount', 'maxCount', 'framesNeeded', 'framesWindow', 'hold', 'cooldown', 'ruleZone', 'zones', 'lines',
+  'units', 'anchor', 'overlap', 'dwell', 'lowScore', 'matchIou', 'confirmFrames', 'lostAfter', 'track',
+];
 
 module.exports = function register(RED: NodeAPI): void {
+  registerPreview(RED);
+
   function EdgeAiTriggerNode(this: Node, def: TriggerNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusLine(node, RED, 'edge-ai-trigger');
-    let rule: TriggerRule | undefined;
+    let settings: TriggerSettings = Object.fromEntries(SETTING_KEYS.filter((k) => def[k] !== undefined).map((k) => [k, def[k]]));
+    let engine: TriggerEngine | undefined;
     let setupError: Error | undefined;
     try {
-      rule = new TriggerRule(optionsFrom(def));
+      engine = new TriggerEngine(triggerConfigFrom(settings));
       status.show('idle', 'idle');
     } catch (err) {
       setupError = localError(RED, err);
       status.error(setupError);
     }
     let holdTimer: NodeJS.Timeout | undefined;
-    let lastTopic: string | undefined;
+    let lastMsg: FrameMsg | undefined;
 
-    function showState(event: TriggerEvent): void {
-      if (event.type === 'start') status.show('working', 'active', { labels: event.labels.join(', '), count: event.count });
-      else status.show('idle', 'idle');
+    function showState(current: TriggerEngine, result?: FrameResult): void {
+      if (current.ruleActive) {
+        status.routine('working', 'active', { count: result?.events.find((e) => e.type === 'start')?.count ?? '', labels: current.config.rule.labels.join(', ') || '*' });
+      } else if (result?.tracks) {
+        const parts = [
+          ...result.zones.map((z) => `${z.name} ${z.count}`),
+          ...result.lines.map((l) => `${l.name} ${l.directions.map((d) => `${d} ${l.totals[d] ?? 0}`).join(' / ')}`),
+        ];
+        status.routine('ready', 'tracking', { tracks: result.tracks.length, counts: parts.length ? `· ${parts.join(' · ')}` : '' });
+      } else {
+        status.show('idle', 'idle');
+      }
+    }
+
+    /** The event messages: copies of the frame's msg, each with one event as its payload. */
+    function eventMessages(msg: FrameMsg, events: readonly TriggerEvent[], detections: unknown): NodeMessage[] {
+      return events.map((event) => {
+        const copy = RED.util.cloneMessage(msg) as FrameMsg & NodeMessage;
+        copy.payload = event;
+        (copy as { detections?: unknown }).detections = detections;
+        return copy;
+      });
     }
 
     /** An end can fall due while no frames arrive (camera stopped): a timer sends it then. */
-    function armHoldTimer(active: TriggerRule): void {
+    function armHoldTimer(current: TriggerEngine): void {
       clearTimeout(holdTimer);
-      const deadline = active.nextDeadline();
+      const deadline = current.nextDeadline();
       if (deadline === undefined) return;
       holdTimer = setTimeout(() => {
-        const event = active.tick(Date.now());
+        const event = current.tick(Date.now());
         // Timers may fire a millisecond before the clock says the hold is over: try again then.
-        if (!event) return armHoldTimer(active);
-        showState(event);
-        node.send({ topic: lastTopic, payload: event, detections: [] });
+        if (!event) return armHoldTimer(current);
+        showState(current);
+        node.send([{ topic: lastMsg?.topic, payload: event, detections: [] } as NodeMessage, null]);
       }, Math.max(0, deadline - Date.now()));
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      if (!rule) return done(setupError);
-      let results: ResultLike[];
+    function changeRules(msg: FrameMsg): void {
+      if (!def.msgRules) throw new EdgeAiError('msgRulesOff');
+      const next = { ...settings, ...msg.rules };
+      // Checked in full before anything changes: a bad msg.rules leaves the running rules alone.
+      const replacement = new TriggerEngine(triggerConfigFrom(next));
+      settings = next;
+      engine = replacement;
+      setupError = undefined;
+      clearTimeout(holdTimer);
+      status.show('idle', 'idle');
+    }
+
+    node.on('input', (msg: FrameMsg, send: (m: Array<NodeMessage | NodeMessage[] | null>) => void, done: (err?: Error) => void) => {
       try {
-        results = resultsOf(msg.payload);
+        if (msg.rules !== undefined) {
+          changeRules(msg);
+          return done();
+        }
+        if (!engine) return done(setupError);
+        const results = resultsOf(msg.payload);
+        const time = typeof msg.frame?.time === 'number' && Number.isFinite(msg.frame.time) ? msg.frame.time : Date.now();
+        const result = engine.update(results, frameSizeOf(msg), time);
+        lastMsg = msg;
+        if (msg.image !== undefined) rememberFrame(node.id, msg.image, msg.frame);
+        armHoldTimer(engine);
+        showState(engine, result);
+        const events = eventMessages(msg, result.events, result.results);
+        Object.assign(msg, {
+          payload: result.results, tracks: result.tracks, zones: result.zones, lines: result.lines,
+        });
+        send([events.length ? events : null, msg as NodeMessage]);
+        done();
       } catch (err) {
-        return done(localError(RED, err));
+        done(localError(RED, err));
       }
-      lastTopic = msg.topic;
-      const event = rule.update(results, Date.now());
-      armHoldTimer(rule);
-      if (event) {
-        showState(event);
-        msg.detections = results;
-        msg.payload = event;
-        send(msg);
-      }
-      done();
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearTimeout(holdTimer);
+      forgetFrame(node.id);
       status.clear();
       done();
     });

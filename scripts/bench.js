@@ -19,7 +19,7 @@ const path = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const ort = require('onnxruntime-node');
 const sharp = require('sharp');
-const helper = require('node-red-node-test-helper');
+const { helper, loadFlow: loadRunnerFlow, ourNodes } = require('./flow-runner');
 const { childProcesses } = require('../test/helpers/processes');
 
 const root = path.resolve(__dirname, '..');
@@ -37,29 +37,9 @@ const SOAK_MINUTES = Number(argument('--soak') ?? 0);
 const WARMUP = 3;
 const THREADS = 1;
 
-helper.init(require.resolve('node-red'));
-const nodeFiles = ['camera', 'preprocess', 'model', 'infer'].map((n) => require(path.join(root, 'dist', `edge-ai-${n}.js`)));
+const nodeFiles = ourNodes(['camera', 'preprocess', 'model', 'infer']);
 const lib = (name) => require(path.join(root, 'dist', 'lib', name));
-
-/**
- * Load a flow into the test helper's runtime without its sinon spies. The helper wraps Node's
- * send/status/log/... in spies that keep every call's arguments, so every message (and its
- * tensor) would stay in memory and cost time to record; Node-RED has already copied the wrapped
- * `send` onto each node, so those own properties are put back too.
- */
-async function loadFlow(flow) {
-  await helper.load(nodeFiles, flow);
-  const prototype = helper._NodePrototype;
-  const spied = Object.fromEntries(Object.getOwnPropertyNames(prototype).map((name) => [name, prototype[name]]));
-  helper._sandbox.restore();
-  for (const { id } of flow) {
-    const node = helper.getNode(id);
-    if (!node) continue;
-    for (const name of Object.keys(node)) {
-      if (spied[name] !== undefined && node[name] === spied[name]) node[name] = prototype[name];
-    }
-  }
-}
+const loadFlow = (flow) => loadRunnerFlow(nodeFiles, flow);
 
 /** Files under the assets' models folder, or absolute paths (the variants made by makeVariants). */
 const MODELS = {

@@ -63,7 +63,8 @@ function demoFlows(env) {
     }
     const tab = `demo-tab-${flows.length}`;
     flows.push({ id: tab, type: 'tab', label: path.basename(file, '.json').replace(/^\d+\s*/, ''), disabled: false, info: '' });
-    for (const node of nodes) flows.push(node.type === 'edge-ai-model' ? node : { ...node, z: tab });
+    // Config nodes (no place on the canvas) stay global.
+    for (const node of nodes) flows.push(node.x === undefined ? node : { ...node, z: tab });
   }
   return flows;
 }

@@ -29,6 +29,8 @@ export const ERROR_TEXTS = {
   fileNotFound: 'Image file not found: __path__',
   folderEmpty: 'No image files (jpg, jpeg, png, bmp, webp, tif, tiff) in folder __path__',
   notResults: 'Expected an array of results from edge-ai-infer in msg.payload but received __received__',
+  noFrameSize: 'Zones and lines in fractions of the frame need the frame size (msg.frame from the camera, or msg.transform from preprocess) but received __received__',
+  msgRulesOff: 'msg.rules was given but this trigger node does not take rules from messages (tick "Rules may be changed by msg" to allow it)',
   snapshotFailed: 'Snapshot request to __url__ failed: __reason__',
   captureCommandMissing: 'Neither rpicam-vid nor libcamera-vid was found on the PATH: install the Raspberry Pi camera apps (apt install rpicam-apps)',
   reloadMismatch: 'The changed model __path__ was not loaded because its __what__ differ from the running model (__before__ before, __after__ now); the running model stays in use',

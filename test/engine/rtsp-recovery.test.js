@@ -13,7 +13,7 @@ const { ffmpegsWith } = require('../helpers/processes');
 const { startRtspRelay } = require('../helpers/rtsp-server');
 const { processCamera } = lib('camera/streams');
 const { ffmpegSpec } = lib('camera/ffmpeg');
-const { jpegSize } = lib('camera/jpeg-stream');
+const { jpegDisplaySize } = lib('image/jpeg-size');
 
 const ROUNDS = 20;
 const STALL_MS = 2000;
@@ -41,7 +41,7 @@ describe('an RTSP camera killed and brought back', function () {
     const frames = []; // { at, width, height }
     const reconnects = []; // { at, delayMs, reason }
     const camera = processCamera(() => ffmpegSpec({ kind: 'url', url, rtspTransport: 'tcp' }, { format: 'jpeg', fps: 10, quality: 70 }), {
-      frame: (jpeg) => frames.push({ at: Date.now(), ...jpegSize(jpeg) }),
+      frame: (jpeg) => frames.push({ at: Date.now(), ...jpegDisplaySize(jpeg) }),
       state: (s) => { if (s.state === 'reconnecting') reconnects.push({ at: Date.now(), delayMs: s.delayMs, reason: s.reason }); },
     }, { stallTimeoutMs: STALL_MS, maxBackoffMs: 4000, healthyAfterMs: 3000 });
     // Count the camera's ffmpeg processes every 10 ms for the whole test.

@@ -7,7 +7,7 @@ const person = (score = 0.9) => ({ label: 'person', score });
 const dog = (score = 0.9) => ({ label: 'dog', score });
 
 function rule(over = {}) {
-  return new TriggerRule({ labels: ['person'], minScore: 0.5, minCount: 1, holdMs: 1000, cooldownMs: 0, ...over });
+  return new TriggerRule({ labels: ['person'], minScore: 0.5, minCount: 1, maxCount: Infinity, framesNeeded: 1, framesWindow: 1, holdMs: 1000, cooldownMs: 0, ...over });
 }
 
 describe('trigger rule', () => {

@@ -16,14 +16,30 @@ process.env.EDGE_AI_MEDIA = path.join(assets, 'media');
 
 const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
 const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger', 'annotate'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
-const extraNodes = ['common/20-inject.js', 'common/90-comment.js', 'function/15-change.js'].map((f) => require(path.join(coreNodes, 'core', f)));
+// The core nodes the examples use (catch, status and complete come from the helper).
+const extraNodes = [
+  'common/20-inject.js', 'common/90-comment.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-trigger.js',
+  'network/10-mqtt.js', 'network/21-httpin.js', 'network/21-httprequest.js',
+].map((f) => require(path.join(coreNodes, 'core', f)));
 
-/** Load a flow with our nodes plus inject, comment and change (catch, status, complete come from the helper). */
+const CONFIG_TYPES = new Set(['edge-ai-model', 'mqtt-broker']);
+
+// The helper's runtime keeps http in routes on an app of their own that its server does not
+// serve; this module catches that app so a test can mount it (serveHttpNodes).
+let httpNodeApp;
+const catchHttpNodeApp = (RED) => { httpNodeApp = RED.httpNode; };
+
+/** After helper.startServer() and load(): make the flow's http in routes reachable at helper.url(). */
+function serveHttpNodes() {
+  helper._app.use(httpNodeApp);
+}
+
+/** Load a flow with our nodes and the core nodes above. */
 function load(flow, credentials) {
-  // Nodes without `z` count as config nodes; put all others on one tab.
-  const onTab = flow.map((n) => (n.type === 'edge-ai-model' || n.type === 'tab' || n.z ? n : { z: 'tab', ...n }));
+  // Config nodes stay global; all others go on one tab.
+  const onTab = flow.map((n) => (CONFIG_TYPES.has(n.type) || n.type === 'tab' || n.z ? n : { z: 'tab', ...n }));
   const tabs = onTab.some((n) => n.type === 'tab') ? [] : [{ id: 'tab', type: 'tab', label: 'test' }];
-  return helper.load([...ourNodes, ...extraNodes], [...tabs, ...onTab], credentials);
+  return helper.load([...ourNodes, ...extraNodes, catchHttpNodeApp], [...tabs, ...onTab], credentials);
 }
 
 /** Resolve with the next `count` msgs arriving at a node; reject after `timeoutMs`. */
@@ -67,4 +83,4 @@ function statusOf(nodeId, predicate, timeoutMs = 30000) {
 
 const { delay } = require('./wait');
 
-module.exports = { helper, load, collect, statusOf, delay };
+module.exports = { helper, load, collect, statusOf, delay, serveHttpNodes };

@@ -39,7 +39,7 @@ describe('admin routes with adminAuth on', function () {
     method, headers: user ? { Authorization: `Bearer ${tokens[user]}` } : {},
   });
   const doctorRoute = `/edge-ai/doctor?path=${encodeURIComponent(path.join(models, 'detection', 'yolov8n_640_agpl.onnx'))}`;
-  const routes = [['GET', '/edge-ai/catalogue'], ['GET', doctorRoute], ['POST', '/edge-ai/catalogue/blazeface-front-128/fetch']];
+  const routes = [['GET', '/edge-ai/catalogue'], ['GET', doctorRoute], ['POST', '/edge-ai/catalogue/blazeface-front-128/fetch'], ['GET', '/edge-ai/preview/nonode']];
 
   it('answers 401 on every route without a token', async () => {
     for (const [method, route] of routes) assert.equal((await call(route, { method })).status, 401, `${method} ${route}`);
@@ -49,6 +49,7 @@ describe('admin routes with adminAuth on', function () {
     // Node-RED's needsPermission answers 401 (not 403) for a token without the permission.
     assert.equal((await call(routes[2][1], { method: 'POST', user: 'viewer' })).status, 401);
     assert.equal((await call('/edge-ai/catalogue', { user: 'viewer' })).status, 200, 'while reading is allowed');
+    assert.equal((await call('/edge-ai/preview/nonode', { user: 'viewer' })).status, 404, 'previews too (no frame for that node)');
   });
 
   it('lists the catalogue with licences and sizes', async () => {

@@ -3,10 +3,11 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { helper, load, collect } = require('../helpers/flow');
+const { helper, load, collect, serveHttpNodes } = require('../helpers/flow');
 const { root, assets } = require('../helpers/paths');
 const { startRtspRelay } = require('../helpers/rtsp-server');
-const { until } = require('../helpers/wait');
+const { until, delay } = require('../helpers/wait');
+const { startMosquitto, subscriber } = require('../helpers/mosquitto');
 
 const examplesDir = path.join(root, 'examples');
 
@@ -24,7 +25,8 @@ describe('examples', function () {
   it('every example uses only core nodes and ours, and explains itself in a comment', () => {
     const files = fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json'));
     assert.ok(files.length >= 2);
-    const core = new Set(['comment', 'debug', 'inject', 'catch', 'status', 'complete', 'change', 'switch', 'mqtt out', 'mqtt-broker', 'http request', 'function', 'template']);
+    const core = new Set(['comment', 'debug', 'inject', 'catch', 'status', 'complete', 'change', 'switch', 'trigger', 'mqtt out', 'mqtt-broker',
+      'http in', 'http response', 'http request', 'function', 'template']);
     for (const file of files) {
       const nodes = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
       assert.ok(nodes.some((n) => n.type === 'comment' && n.info), `${file} has an explaining comment`);
@@ -85,6 +87,48 @@ describe('examples', function () {
       delete process.env.EDGE_AI_CAMERA_URL;
       camera.kill('SIGKILL');
       await relay.close();
+    }
+  });
+
+  it('"count crossings, MQTT, GPIO and webhook" publishes exactly its events to a real mosquitto, pulses on crossings and posts dwells', async function () {
+    this.timeout(120000);
+    const broker = await startMosquitto();
+    const watcher = await subscriber(broker.port, 'edge-ai/#');
+    await helper.startServer();
+    // The webhook goes to this runtime's own http in node.
+    process.env.PORT = helper.url().split(':').pop();
+    try {
+      const flow = example('04 count crossings, MQTT, GPIO and webhook.json')
+        .map((n) => (n.type === 'mqtt-broker' ? { ...n, port: String(broker.port) } : n));
+      await load(flow);
+      serveHttpNodes();
+      const events = [];
+      const pulses = [];
+      const webhooks = [];
+      helper.getNode(debugNode(flow, 'events')).on('input', (msg) => events.push(msg));
+      helper.getNode(debugNode(flow, 'GPIO 17 (on a Pi: rpi-gpio out)')).on('input', (msg) => pulses.push(msg.payload));
+      helper.getNode(debugNode(flow, 'webhook answer')).on('input', (msg) => webhooks.push(msg.payload));
+      // The first 30 s of the CCTV video: people cross the walkway and stop at the meeting point.
+      await until(() => events.some((e) => e.payload.type === 'cross') && events.some((e) => e.payload.type === 'dwell') && webhooks.length, 'a crossing, a dwell and its webhook', 90000);
+      await helper.unload();
+      await delay(500);
+      const published = watcher.messages.map((m) => ({ topic: m.topic, body: JSON.parse(m.text) }));
+      const expected = events.map((e) => ({ topic: `edge-ai/walkway/${e.payload.type}`, body: JSON.parse(JSON.stringify(e.payload)) }));
+      assert.deepEqual(published, expected, 'every event once, in order, as JSON on its topic, and nothing else');
+      const cross = events.find((e) => e.payload.type === 'cross').payload;
+      assert.ok(['left', 'right'].includes(cross.direction) && cross.line === 'walkway' && cross.label === 'person' && cross.trackId > 0, JSON.stringify(cross));
+      assert.deepEqual(Object.keys(cross.totals), ['left', 'right']);
+      // The GPIO pulse: a 1, then a 0 half a second later.
+      assert.deepEqual(pulses.slice(0, 2), [1, 0]);
+      const dwell = events.find((e) => e.payload.type === 'dwell').payload;
+      assert.equal(dwell.zone, 'meeting point');
+      assert.ok(dwell.dwell >= 5000);
+      assert.deepEqual(webhooks[0], { received: 'dwell', zone: 'meeting point', trackId: dwell.trackId });
+    } finally {
+      delete process.env.PORT;
+      await watcher.close();
+      await helper.stopServer();
+      await broker.stop();
     }
   });
 });

@@ -12,10 +12,10 @@ import { COCO_KEYPOINTS, COCO_SKELETON } from '../decode/keypoints';
  * (a polyline through `points`), which only this package's annotate node draws.
  */
 export interface Annotation {
-  type?: 'rect' | 'circle' | 'line';
+  type?: 'rect' | 'circle' | 'line' | 'polygon';
   /** [x, y, w, h] for a rect; [x, y, r] or [cx, cy] for a circle. */
   bbox?: number[];
-  /** [[x, y], ...] for a line. */
+  /** [[x, y], ...] for a line or a polygon (which closes by itself). */
   points?: number[][];
   x?: number;
   y?: number;
@@ -34,6 +34,8 @@ export interface DetectionLike {
   classId: number;
   score: number;
   box: Box;
+  /** Set by edge-ai-trigger when the detection belongs to a track. */
+  trackId?: number;
   /** Face landmarks or pose keypoints in source pixels. */
   points?: Array<{ x: number; y: number; score?: number; name?: string }>;
 }
@@ -59,7 +61,8 @@ export function annotationsFrom(detections: readonly DetectionLike[], showScores
   for (const d of detections) {
     const stroke = colourFor(d.classId);
     const { x, y, w, h } = d.box;
-    annotations.push({ type: 'rect', bbox: [x, y, w, h], label: showScores ? `${d.label} ${Math.round(d.score * 100)}%` : d.label, stroke });
+    const name = d.trackId === undefined ? d.label : `${d.label} #${d.trackId}`;
+    annotations.push({ type: 'rect', bbox: [x, y, w, h], label: showScores ? `${name} ${Math.round(d.score * 100)}%` : name, stroke });
     const points = d.points ?? [];
     if (limbs && points.length === COCO_KEYPOINTS.length && points[0].name === COCO_KEYPOINTS[0]) {
       for (const [a, b] of COCO_SKELETON) {
@@ -69,6 +72,48 @@ export function annotationsFrom(detections: readonly DetectionLike[], showScores
     for (const p of points) if (shown(p)) annotations.push({ type: 'circle', x: p.x, y: p.y, r: 0, stroke });
   }
   return annotations;
+}
+
+/** What edge-ai-trigger puts on msg.zones and msg.lines (frame pixels). */
+export interface ZoneOverlay {
+  name: string;
+  points: number[][];
+  count?: number;
+}
+
+export interface LineOverlay {
+  name: string;
+  from: number[];
+  to: number[];
+  directions?: string[];
+  totals?: Record<string, number>;
+}
+
+const ZONE_COLOUR = '#00c2ff';
+const LINE_COLOUR = '#ffb21d';
+
+/**
+ * Zones as outlined, lightly filled polygons with their name and count; counting lines with
+ * their totals per direction and a short arrow towards the first direction's side.
+ */
+export function overlaysFrom(zones: unknown, lines: unknown): Annotation[] {
+  const out: Annotation[] = [];
+  for (const z of Array.isArray(zones) ? zones as ZoneOverlay[] : []) {
+    if (!Array.isArray(z?.points)) continue;
+    out.push({ type: 'polygon', points: z.points, stroke: ZONE_COLOUR, label: z.count === undefined ? z.name : `${z.name}: ${z.count}` });
+  }
+  for (const l of Array.isArray(lines) ? lines as LineOverlay[] : []) {
+    if (!Array.isArray(l?.from) || !Array.isArray(l?.to)) continue;
+    const totals = l.directions?.map((d) => `${d} ${l.totals?.[d] ?? 0}`).join(' · ');
+    // Labelled at its end, away from a zone label at the same start.
+    out.push({ type: 'line', points: [l.to, l.from], stroke: LINE_COLOUR, label: totals ? `${l.name}: ${totals}` : l.name });
+    const [mx, my] = [(l.from[0] + l.to[0]) / 2, (l.from[1] + l.to[1]) / 2];
+    const [dx, dy] = [l.to[0] - l.from[0], l.to[1] - l.from[1]];
+    const length = Math.hypot(dx, dy) || 1;
+    const reach = Math.max(12, length / 10);
+    out.push({ type: 'line', points: [[mx, my], [mx - (dy / length) * reach, my + (dx / length) * reach]], stroke: LINE_COLOUR });
+  }
+  return out;
 }
 
 export interface DrawOptions {
@@ -93,12 +138,17 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
     const line = finite(a.lineWidth) && a.lineWidth > 0 ? a.lineWidth : options.lineWidth || autoLine;
     const font = finite(a.fontSize) && a.fontSize > 0 ? a.fontSize : options.fontSize || autoFont;
     const type = a.type ?? 'rect';
-    if (type === 'line') {
+    if (type === 'line' || type === 'polygon') {
       const points = a.points;
-      if (!Array.isArray(points) || points.length < 2 || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every(finite))) {
-        throw new EdgeAiError('badAnnotation', { index, reason: 'a line needs points [[x, y], [x, y], ...], two at least' });
+      const least = type === 'line' ? 2 : 3;
+      if (!Array.isArray(points) || points.length < least || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every(finite))) {
+        throw new EdgeAiError('badAnnotation', { index, reason: `a ${type} needs points [[x, y], [x, y], ...], ${least} at least` });
       }
-      parts.push(`<polyline points="${points.map((p) => p.join(',')).join(' ')}" fill="none" stroke="${stroke}" stroke-width="${line}" stroke-linecap="round" stroke-linejoin="round"/>`);
+      const list = points.map((p) => p.join(',')).join(' ');
+      parts.push(type === 'line'
+        ? `<polyline points="${list}" fill="none" stroke="${stroke}" stroke-width="${line}" stroke-linecap="round" stroke-linejoin="round"/>`
+        : `<polygon points="${list}" fill="${stroke}" fill-opacity="0.15" stroke="${stroke}" stroke-width="${line}" stroke-linejoin="round"/>`);
+      if (a.label) parts.push(labelTab(String(a.label), points[0][0], points[0][1] + Math.round(font * 1.3), stroke, font, line, width, a.fontColor));
       return;
     }
     if (type === 'circle') {
@@ -114,16 +164,7 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
     }
     const [x, y, w, h] = corners as number[];
     parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${stroke}" stroke-width="${line}"/>`);
-    if (a.label) {
-      // The label sits on a filled tab above the box, or inside it at the top edge of the image.
-      const text = escapeXml(String(a.label));
-      const tabHeight = Math.round(font * 1.3);
-      const tabWidth = Math.round(String(a.label).length * font * 0.6 + font * 0.6);
-      const tabX = Math.min(Math.max(0, x - line / 2), Math.max(0, width - tabWidth));
-      const tabY = y - tabHeight >= 0 ? y - tabHeight : y;
-      parts.push(`<rect x="${tabX}" y="${tabY}" width="${tabWidth}" height="${tabHeight}" fill="${stroke}"/>`,
-        `<text x="${tabX + font * 0.3}" y="${tabY + font}" font-family="sans-serif" font-size="${font}" fill="${escapeXml(String(a.fontColor ?? '#000'))}">${text}</text>`);
-    }
+    if (a.label) parts.push(labelTab(String(a.label), x, y, stroke, font, line, width, a.fontColor));
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
@@ -133,6 +174,19 @@ const isDetection = (d: unknown): d is DetectionLike => typeof d === 'object' &&
 /** Detections in msg.payload as a list, or undefined when it holds something else. */
 export function detectionsIn(payload: unknown): DetectionLike[] | undefined {
   return Array.isArray(payload) && payload.every(isDetection) ? payload : undefined;
+}
+
+/**
+ * A label on a filled tab whose bottom-left corner is at (x, y), or just below y when there is
+ * no room above; kept inside the image's width.
+ */
+function labelTab(label: string, x: number, y: number, stroke: string, font: number, line: number, width: number, fontColor?: string): string {
+  const tabHeight = Math.round(font * 1.3);
+  const tabWidth = Math.round(label.length * font * 0.6 + font * 0.6);
+  const tabX = Math.min(Math.max(0, x - line / 2), Math.max(0, width - tabWidth));
+  const tabY = y - tabHeight >= 0 ? y - tabHeight : y;
+  return `<rect x="${tabX}" y="${tabY}" width="${tabWidth}" height="${tabHeight}" fill="${stroke}"/>`
+    + `<text x="${tabX + font * 0.3}" y="${tabY + font}" font-family="sans-serif" font-size="${font}" fill="${escapeXml(String(fontColor ?? '#000'))}">${escapeXml(label)}</text>`;
 }
 
 /** What to draw: the detections in msg.payload, else the msg.annotations list. */

@@ -113,27 +113,3 @@ export class JpegStreamSplitter {
     this.#entropy = false;
   }
 }
-
-/** Width and height from a JPEG's frame header (SOFn), without decoding; undefined if absent. */
-export function jpegSize(jpeg: Buffer): { width: number; height: number } | undefined {
-  let at = 2;
-  while (at + 9 < jpeg.length) {
-    if (jpeg[at] !== MARKER) return undefined;
-    const marker = jpeg[at + 1];
-    if (marker === MARKER) {
-      at++;
-      continue;
-    }
-    if (standalone(marker)) {
-      at += 2;
-      continue;
-    }
-    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), carry the frame size.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7) };
-    }
-    if (marker === SOS) return undefined;
-    at += 2 + jpeg.readUInt16BE(at + 2);
-  }
-  return undefined;
-}

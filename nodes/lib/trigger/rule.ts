@@ -1,5 +1,5 @@
-// A label/score/count rule with start/end events, hold time and cooldown. Time is passed
-// in (ms) so tests can drive it with a made-up clock.
+// A label/score/count rule with start/end events, N-of-M frame debouncing, hold time and
+// cooldown. Time is passed in (ms) so tests can drive it with a made-up clock.
 import { EdgeAiError, describeValue } from '../errors';
 
 export interface TriggerOptions {
@@ -7,6 +7,11 @@ export interface TriggerOptions {
   labels: string[];
   minScore: number;
   minCount: number;
+  /** At most this many (Infinity: no upper bound). */
+  maxCount: number;
+  /** The rule counts as true when it held in at least `framesNeeded` of the last `framesWindow` frames. */
+  framesNeeded: number;
+  framesWindow: number;
   /** How long the rule must stay false before `end`. */
   holdMs: number;
   /** Shortest time between two `start` events. */
@@ -25,15 +30,35 @@ export function resultsOf(payload: unknown): ResultLike[] {
   return payload as ResultLike[];
 }
 
+export type EventType = 'start' | 'end' | 'enter' | 'leave' | 'cross' | 'dwell' | 'count';
+
+/** What the trigger node sends; which fields are set depends on the type. */
 export interface TriggerEvent {
-  type: 'start' | 'end';
-  /** Distinct matching labels: at start those seen now, at end all seen while active. */
-  labels: string[];
-  count: number;
-  maxScore: number;
+  type: EventType;
   time: number;
-  /** end only: ms since the start event. */
+  /** start/end: distinct matching labels (at start those seen now, at end all seen while active). */
+  labels?: string[];
+  /** start/end: matching results in the frame; enter/leave/count: tracks now in the zone. */
+  count?: number;
+  maxScore?: number;
+  /** end: ms since the start event. */
   duration?: number;
+  /** The zone of a start/end rule limited to one, or of enter/leave/dwell/count. */
+  zone?: string;
+  /** cross: the line, the direction's name and the line's totals per direction so far. */
+  line?: string;
+  direction?: string;
+  totals?: Record<string, number>;
+  /** enter/leave/cross/dwell: the track. */
+  trackId?: number;
+  label?: string;
+  /** leave/dwell: ms in the zone. */
+  dwell?: number;
+  /** leave: the track was lost (not seen for too long) while inside. */
+  lost?: boolean;
+  /** count: the count before, and the tracks now in the zone. */
+  previous?: number;
+  trackIds?: number[];
 }
 
 export class TriggerRule {
@@ -45,10 +70,22 @@ export class TriggerRule {
   #seenLabels = new Set<string>();
   #maxScore = 0;
   #suppressed = 0;
+  /** Whether the rule held, for the last framesWindow frames (oldest first). */
+  readonly #recent: boolean[] = [];
 
   constructor(options: TriggerOptions) {
     this.#options = options;
     this.#wanted = new Set(options.labels);
+  }
+
+  /** Whether results of this label count (all do when no labels are set). */
+  wants(label: string): boolean {
+    return this.#wanted.size === 0 || this.#wanted.has(label);
+  }
+
+  /** The results that count: wanted label, score high enough. */
+  matching(results: readonly ResultLike[]): ResultLike[] {
+    return results.filter((r) => r.score >= this.#options.minScore && this.wants(r.label));
   }
 
   get active(): boolean {
@@ -62,8 +99,11 @@ export class TriggerRule {
 
   /** Evaluate one frame's results; returns the event it causes, if any. */
   update(results: readonly ResultLike[], now: number): TriggerEvent | undefined {
-    const matching = results.filter((r) => r.score >= this.#options.minScore && (this.#wanted.size === 0 || this.#wanted.has(r.label)));
-    const holds = matching.length >= this.#options.minCount;
+    const matching = this.matching(results);
+    const { minCount, maxCount, framesNeeded, framesWindow } = this.#options;
+    this.#recent.push(matching.length >= minCount && matching.length <= maxCount);
+    if (this.#recent.length > framesWindow) this.#recent.shift();
+    const holds = this.#recent.filter(Boolean).length >= framesNeeded;
     if (this.#activeSince === undefined) return holds ? this.#start(matching, now) : undefined;
     if (holds) {
       this.#falseSince = undefined;
