@@ -52,14 +52,15 @@ module.exports = function register(RED: NodeAPI): void {
     let lastMsg: FrameMsg | undefined;
 
     function showState(current: TriggerEngine, result?: FrameResult): void {
-      if (current.ruleActive) {
-        status.routine('working', 'active', { count: result?.events.find((e) => e.type === 'start')?.count ?? '', labels: current.config.rule.labels.join(', ') || '*' });
-      } else if (result?.tracks) {
+      const kind = current.ruleActive ? 'working' : 'ready';
+      if (result?.tracks) {
         const parts = [
           ...result.zones.map((z) => `${z.name} ${z.count}`),
           ...result.lines.map((l) => `${l.name} ${l.directions.map((d) => `${d} ${l.totals[d] ?? 0}`).join(' / ')}`),
         ];
-        status.routine('ready', 'tracking', { tracks: result.tracks.length, counts: parts.length ? `· ${parts.join(' · ')}` : '' });
+        status.routine(kind, 'tracking', { tracks: result.tracks.length, counts: parts.length ? `· ${parts.join(' · ')}` : '' });
+      } else if (current.ruleActive) {
+        status.routine(kind, 'active', { count: current.ruleCount, labels: current.config.rule.labels.join(', ') || '*' });
       } else {
         status.show('idle', 'idle');
       }

@@ -6,6 +6,7 @@
  *   EdgeAiEditor.forType(type, prefix) the validators and catalog look-up of one node type
  *   .flowNode(definition)              the registerType definition of a flow node, with the look
  *                                      that all edge AI nodes share
+ *   .preview(container, node)          a live preview of the node's latest frame in its dialog
  *   .preprocessing(options)            the input preprocessing settings that edge-ai-preprocess
  *                                      (set on the node) and edge-ai-model (the model's own) share:
  *                                      their defaults, form rows and show/hide
@@ -109,10 +110,58 @@
 
         var helpers = {
             t: t, check: check, when: when, intRange: intRange, fraction: fraction, filled: filled,
-            url: url, all: all, triple: triple, flowNode: flowNode
+            url: url, all: all, triple: triple, flowNode: flowNode,
+            preview: function (container, node) { return preview(container, node, t); }
         };
         helpers.preprocessing = function (options) { return preprocessing(helpers, type, prefix, options || {}); };
         return helpers;
+    }
+
+    /** How often the live preview asks for a new frame while it is open. */
+    var PREVIEW_INTERVAL_MS = 1000;
+
+    /**
+     * A live preview in a dialog: the node's latest frame from the running flow, made small by
+     * the runtime (GET edge-ai/preview/<id>), refreshed every second while shown. Uses the type's
+     * catalog keys preview.show, preview.hide and preview.none. Returns {stop()}, for
+     * oneditsave/oneditcancel.
+     */
+    function preview(container, node, t) {
+        var button = $('<button type="button" class="red-ui-button edge-ai-preview-toggle"><i class="fa fa-eye"></i> <span></span></button>').appendTo(container);
+        var message = $('<div class="form-tips edge-ai-preview-message" style="display:none; margin-top:6px;"></div>').appendTo(container);
+        var image = $('<img class="edge-ai-preview-image" alt="" style="display:none; max-width:100%; margin-top:6px; border:1px solid var(--red-ui-secondary-border-color, #ccc);">').appendTo(container);
+        var timer = null;
+        var url = null;
+        function label() { button.find("span").text(t(timer ? "preview.hide" : "preview.show")); }
+        function fetchFrame() {
+            $.ajax({ url: "edge-ai/preview/" + encodeURIComponent(node.id) + "?width=480", xhrFields: { responseType: "blob" } }).done(function (blob) {
+                if (!timer) { return; }
+                if (url) { URL.revokeObjectURL(url); }
+                url = URL.createObjectURL(blob);
+                image.attr("src", url).show();
+                message.hide();
+            }).fail(function () {
+                if (!timer) { return; }
+                image.hide();
+                message.text(t("preview.none")).show();
+            });
+        }
+        function stop() {
+            clearInterval(timer);
+            timer = null;
+            if (url) { URL.revokeObjectURL(url); url = null; }
+            image.hide();
+            message.hide();
+            label();
+        }
+        button.on("click", function () {
+            if (timer) { return stop(); }
+            timer = setInterval(fetchFrame, PREVIEW_INTERVAL_MS);
+            fetchFrame();
+            label();
+        });
+        label();
+        return { stop: stop };
     }
 
     /**

@@ -34,6 +34,8 @@ function writeSettings(userDir, port, extra = '') {
   flowFile: 'flows.json',
   editorTheme: { tours: false, projects: { enabled: false } },
   logging: { console: { level: 'info', metrics: false, audit: false } },
+  // The demo works offline: no update checks, and no consent dialog asking for them.
+  telemetry: { enabled: false, updateNotification: false },
 ${extra}};
 `;
   fs.writeFileSync(path.join(userDir, 'settings.js'), settings);
@@ -87,12 +89,13 @@ function assetEnv() {
 }
 
 /** Prepare a user dir (package linked, settings, demo flows) and start Node-RED in it. */
-function startNodeRed({ userDir, port, settings = '', resetDemo = false, stdio = 'inherit' }) {
+function startNodeRed({ userDir, port, settings = '', resetDemo = false, demo = true, stdio = 'inherit', env: extraEnv = {} }) {
   fs.mkdirSync(userDir, { recursive: true });
   linkPackage(userDir);
   writeSettings(userDir, port, settings);
-  const env = assetEnv();
-  writeDemo(userDir, resetDemo, env);
+  const env = { ...assetEnv(), ...extraEnv };
+  if (demo) writeDemo(userDir, resetDemo, env);
+  else fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
   const redMain = require.resolve('node-red/red.js');
   // With two cores busy (inference, image decoding), V8's parallel GC helpers wait for a core and
   // stretch the event loop's pauses (measured max 21-25 ms -> 9-12 ms with one GC thread).

@@ -8,13 +8,13 @@ const { freePort } = require('./wait');
 
 
 /**
- * Start Node-RED with the package linked into a fresh user dir and the demo flows.
+ * Start Node-RED with the package linked into a fresh user dir and the demo flows (or none).
  * `launch(port, userDir)` returns the child process (default: startNodeRed with `settings`).
  */
-async function startServer({ settings = '', launch } = {}) {
+async function startServer({ settings = '', launch, demo = true, env = {} } = {}) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-server-'));
   const port = await freePort();
-  const child = launch ? launch(port, userDir) : startNodeRed({ userDir, port, settings, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = launch ? launch(port, userDir) : startNodeRed({ userDir, port, settings, demo, env: { PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });

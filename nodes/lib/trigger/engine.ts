@@ -158,6 +158,7 @@ export class TriggerEngine {
   /** The frame size the pixel zones were made for. */
   #size?: FrameSize;
   #zonesPx: Zone[] = [];
+  #ruleCount = 0;
   #linesPx: DirectedLine[] = [];
 
   constructor(config: TriggerConfig) {
@@ -168,6 +169,11 @@ export class TriggerEngine {
 
   get ruleActive(): boolean {
     return this.#rule.active;
+  }
+
+  /** Results the rule counted in the last frame. */
+  get ruleCount(): number {
+    return this.#ruleCount;
   }
 
   get tracking(): boolean {
@@ -195,6 +201,7 @@ export class TriggerEngine {
     this.#scale(size);
     const ruleZone = this.#zonesPx.find((z) => z.name === this.config.ruleZone);
     const inRuleZone = ruleZone ? results.filter((r) => isBoxed(r) && this.#inside(r.box, ruleZone)) : results;
+    this.#ruleCount = this.#rule.matching(inRuleZone).length;
     const ruleEvent = this.#rule.update(inRuleZone, now);
     if (ruleEvent) {
       if (ruleZone) ruleEvent.zone = ruleZone.name;

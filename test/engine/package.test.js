@@ -1,0 +1,121 @@
+'use strict';
+// The rules of `node-red-dev validate` (the Node-RED flow library's scorecard), checked here
+// because that tool looks packages up on catalogue.nodered.org, which this machine cannot reach.
+// P: package.json, N: nodes, D: dependencies; and that every language has every text.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { root, dist } = require('../helpers/paths');
+
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const nodeRedPkg = require('node-red/package.json');
+const coreTypes = new Set(Object.keys(JSON.parse(fs.readFileSync(require.resolve('@node-red/nodes/locales/en-US/messages.json'), 'utf8'))));
+
+/**
+ * The registerType calls of a node's editor file, run in a sandbox the way the editor runs them:
+ * what the library reads (category, colour, icon, inputs, outputs, defaults) must be in there.
+ */
+function editorDefinitions(htmlFile) {
+  const html = fs.readFileSync(htmlFile, 'utf8');
+  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  const registered = {};
+  const chain = () => new Proxy(function () {}, { get: () => chain(), apply: () => chain() });
+  const editorJs = fs.readFileSync(path.join(root, 'resources', 'edge-ai-editor.js'), 'utf8');
+  const zonesJs = fs.readFileSync(path.join(root, 'resources', 'edge-ai-zones.js'), 'utf8');
+  const window = {};
+  const $ = Object.assign(() => chain(), { extend: (...objects) => Object.assign({}, ...objects) });
+  const sandbox = {
+    window, $, jQuery: $, console,
+    RED: { _: (key) => key, nodes: { registerType: (type, def) => { registered[type] = def; } }, editor: {}, settings: {} },
+  };
+  vm.createContext(sandbox);
+  vm.runInContext(editorJs, sandbox);
+  vm.runInContext(zonesJs, sandbox);
+  sandbox.EdgeAiEditor = window.EdgeAiEditor;
+  sandbox.EdgeAiZones = window.EdgeAiZones;
+  for (const script of scripts) vm.runInContext(script, sandbox);
+  return registered;
+}
+
+/** Every key path of a catalog ("edge-ai-camera.label.source", ...). */
+function keyPaths(object, prefix = '') {
+  return Object.entries(object).flatMap(([key, value]) => (value && typeof value === 'object' ? keyPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`]));
+}
+
+describe('package checks (the node-red-dev validate rules)', () => {
+  it('P01-P07: licence, repository, scoped name, keyword, Node-RED and Node versions', () => {
+    assert.equal(pkg.license, 'Apache-2.0');
+    assert.ok(fs.readFileSync(path.join(root, 'LICENSE'), 'utf8').includes('Apache License'), 'LICENSE file');
+    assert.match(pkg.repository?.url ?? '', /^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/, 'P02 repository');
+    assert.ok(pkg.bugs?.url, 'P03 bugs URL');
+    assert.match(pkg.name, /^@[\w-]+\/node-red-[\w-]+$/, 'P04 a scoped name');
+    assert.ok(pkg.keywords.includes('node-red'), 'P05 keyword node-red');
+    assert.match(pkg['node-red'].version, /^>=\s*\d+\.\d+/, 'P06 Node-RED version declared');
+    const min = Number(pkg['node-red'].version.match(/\d+/)[0]);
+    assert.ok(min <= Number(nodeRedPkg.version.split('.')[0]), `P06 compatible with the Node-RED ${nodeRedPkg.version} used here`);
+    // P07: Node-RED 3.1 needs Node 16; we need 18.17 (sharp), which must be declared.
+    assert.match(pkg.engines.node, /^>=\s*18/, 'P07 Node version in engines');
+    assert.ok(fs.existsSync(path.join(root, 'README.md')));
+  });
+
+  it('N01-N02: every node file exists, registers its type with the library\'s fields, no type clashes with a core node, examples cover every node', () => {
+    const types = Object.keys(pkg['node-red'].nodes);
+    assert.equal(types.length, 6);
+    const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json'));
+    const usedInExamples = new Set(examples.flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, 'examples', f), 'utf8')).map((n) => n.type)));
+    for (const type of types) {
+      const js = path.join(root, pkg['node-red'].nodes[type]);
+      assert.ok(fs.existsSync(js), `${type}: ${js}`);
+      assert.ok(!coreTypes.has(type), `${type} clashes with a core node`);
+      assert.ok(usedInExamples.has(type), `N02: an example uses ${type}`);
+      const definition = editorDefinitions(js.replace(/\.js$/, '.html'))[type];
+      assert.ok(definition, `${type} registered by its .html`);
+      const isConfig = definition.category === 'config';
+      assert.equal(isConfig, type === 'edge-ai-model');
+      if (!isConfig) {
+        assert.equal(definition.category, 'edge AI');
+        assert.match(definition.color, /^#[0-9A-Fa-f]{6}$/);
+        assert.equal(definition.icon, `${type}.svg`);
+        assert.ok(fs.existsSync(path.join(dist, 'icons', definition.icon)), `icon of ${type}`);
+        assert.equal(definition.inputs, 1);
+        assert.ok(definition.outputs >= 1);
+      }
+      assert.ok(definition.defaults && Object.keys(definition.defaults).length, `${type} has inline defaults`);
+    }
+    // The package's files: what npm publishes holds what Node-RED loads.
+    for (const entry of ['dist/', 'resources/', 'examples/', 'README.md', 'LICENSE']) assert.ok(pkg.files.includes(entry), entry);
+  });
+
+  it('D01: few runtime dependencies, none of them development tools', () => {
+    const deps = Object.keys(pkg.dependencies);
+    assert.ok(deps.length <= 6, `D01: ${deps.length} dependencies`);
+    for (const tool of ['node-red', 'mocha', 'typescript', 'playwright-core', 'mqtt']) assert.ok(!deps.includes(tool), `${tool} is a devDependency`);
+  });
+
+  it('every language has every text of en-US, with the same placeholders', () => {
+    const languages = fs.readdirSync(path.join(dist, 'locales')).filter((l) => l !== 'en-US');
+    assert.ok(languages.length >= 1, 'a second language');
+    for (const language of languages) {
+      for (const file of fs.readdirSync(path.join(dist, 'locales', 'en-US'))) {
+        const other = path.join(dist, 'locales', language, file);
+        assert.ok(fs.existsSync(other), `${language}/${file}`);
+        if (!file.endsWith('.json')) {
+          // Help: the same message properties are documented.
+          const names = (f) => [...fs.readFileSync(f, 'utf8').matchAll(/<dt[^>]*>\s*([\w.]+)/g)].map((m) => m[1]).sort();
+          assert.deepEqual(names(other), names(path.join(dist, 'locales', 'en-US', file)), `${language}/${file}: message properties`);
+          continue;
+        }
+        const english = JSON.parse(fs.readFileSync(path.join(dist, 'locales', 'en-US', file), 'utf8'));
+        const translated = JSON.parse(fs.readFileSync(other, 'utf8'));
+        assert.deepEqual(keyPaths(translated).sort(), keyPaths(english).sort(), `${language}/${file}: keys`);
+        const value = (object, key) => key.split('.').reduce((o, k) => o[k], object);
+        for (const key of keyPaths(english)) {
+          const wanted = [...String(value(english, key)).matchAll(/__\w+__/g)].map((m) => m[0]).sort();
+          const found = [...String(value(translated, key)).matchAll(/__\w+__/g)].map((m) => m[0]).sort();
+          assert.deepEqual([...new Set(found)], [...new Set(wanted)], `${language}/${file} ${key}: placeholders`);
+        }
+      }
+    }
+  });
+});
