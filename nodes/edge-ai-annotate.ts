@@ -5,6 +5,7 @@ import { RateMeter, StatusLine, localError } from './adapter';
 import { detectionsIn, drawAnnotations, drawingFor, overlaysFrom, type DrawOptions } from './lib/annotate/draw';
 import type { FrameInfo } from './lib/image/decode';
 import { numberSetting } from './lib/errors';
+import { maxPixelsSetting } from './lib/image/limits';
 import { forgetFrame, registerPreview, rememberFrame } from './preview';
 
 interface AnnotateNodeDef extends NodeDef {
@@ -12,6 +13,8 @@ interface AnnotateNodeDef extends NodeDef {
   lineWidth?: number | string;
   fontSize?: number | string;
   quality?: number | string;
+  /** Largest frame decoded, in megapixels. */
+  maxMegapixels?: number | string;
 }
 
 module.exports = function register(RED: NodeAPI): void {
@@ -30,6 +33,7 @@ module.exports = function register(RED: NodeAPI): void {
         lineWidth: numberSetting('lineWidth', def.lineWidth, 0, 0, 50),
         fontSize: numberSetting('fontSize', def.fontSize, 0, 0, 200),
         quality: numberSetting('quality', def.quality, 80, 1, 100, true),
+        maxPixels: maxPixelsSetting(def.maxMegapixels),
       };
     } catch (err) {
       setupError = localError(RED, err);

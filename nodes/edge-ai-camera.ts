@@ -3,7 +3,10 @@
 // or one per input msg.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
-import { PULL_SOURCES, cameraPace, pullSource, pushCamera, sourceKind, type CameraSettings, type Credentials, type PushCamera } from './lib/camera/capture-config';
+import {
+  PULL_SOURCES, cameraPace, messageSource, pullSource, pushCamera, sourceKind, type CameraSettings, type Credentials, type PushCamera,
+} from './lib/camera/capture-config';
+import { EdgeAiError } from './lib/errors';
 import { redactUrl } from './lib/camera/ffmpeg';
 import { FrameGate } from './lib/camera/gate';
 import { FramePacer } from './lib/camera/pacer';
@@ -13,7 +16,7 @@ import type { FrameInfo } from './lib/image/decode';
 import { jpegDisplaySize } from './lib/image/jpeg-size';
 import { forgetFrame, registerPreview, rememberFrame } from './preview';
 
-type CameraNodeDef = NodeDef & CameraSettings & { mode?: string };
+type CameraNodeDef = NodeDef & CameraSettings & { mode?: string; /** Whether msg.path / msg.url may name the source. */ msgSource?: boolean };
 type CameraNode = Node<{ user: unknown; password: unknown }>;
 
 module.exports = function register(RED: NodeAPI): void {
@@ -154,6 +157,21 @@ module.exports = function register(RED: NodeAPI): void {
           return done();
         }
         waiting.push({ msg, send, done });
+        return;
+      }
+      const named = msg as { path?: unknown; url?: unknown };
+      if (named.path !== undefined || named.url !== undefined) {
+        // A file or URL from the message: only when allowed, and checked before it is touched.
+        if (!def.msgSource) return done(reportError(new EdgeAiError('msgSourceOff', { what: named.url !== undefined ? 'msg.url' : 'msg.path' })));
+        grabs = grabs.then(async () => {
+          const once = await messageSource(sourceKind(def), def, baseDir, named);
+          try {
+            const frame = await once.next();
+            if (frame) send(fill(msg, frame));
+          } finally {
+            once.close();
+          }
+        }).then(() => done(), (err) => done(reportError(err)));
         return;
       }
       const source = pulled as FrameSource;

@@ -4,6 +4,7 @@ import { StatusLine, localError } from './adapter';
 import { choiceSetting, numberSetting } from './lib/errors';
 import type { FrameInfo } from './lib/image/decode';
 import { preprocessImage, type PreprocessSpec } from './lib/image/preprocess';
+import { DEFAULT_MAX_PIXELS, maxPixelsSetting } from './lib/image/limits';
 import { preprocessSpecFrom, type PreprocessSettings } from './lib/model/config';
 import type { ModelLease } from './lib/model/registry';
 import type { ModelNode } from './edge-ai-model';
@@ -18,6 +19,8 @@ interface PreprocessNodeDef extends NodeDef, Omit<PreprocessSettings, 'resize'> 
   layout?: string;
   dtype?: string;
   materialize?: boolean;
+  /** Largest image decoded, in megapixels. */
+  maxMegapixels?: number | string;
 }
 
 /** Manual mode: everything from this node's own fields. */
@@ -38,7 +41,9 @@ module.exports = function register(RED: NodeAPI): void {
     const materialize = def.materialize === true;
     let lease: ModelLease | undefined;
     let spec: Promise<PreprocessSpec>;
+    let maxPixels = DEFAULT_MAX_PIXELS;
     try {
+      maxPixels = maxPixelsSetting(def.maxMegapixels);
       const fromModel = choiceSetting('settings', def.settings, 'model', ['model', 'manual']) === 'model';
       if (fromModel) {
         const modelNode = RED.nodes.getNode(def.model ?? '') as ModelNode | null;
@@ -63,7 +68,9 @@ module.exports = function register(RED: NodeAPI): void {
     let previous: Promise<unknown> = Promise.resolve();
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const image = msg.payload;
-      const work = spec.then((s) => preprocessImage(image, msg.frame as FrameInfo | undefined, s, materialize));
+      const work = spec.then((s) => preprocessImage(image, msg.frame as FrameInfo | undefined, s, materialize, maxPixels));
+      // Its failure is handled when its turn comes; until then Node would call it unhandled.
+      work.catch(() => undefined);
       const inOrder = previous.then(() => work);
       previous = inOrder.catch(() => undefined);
       inOrder

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { localError } from './adapter';
+import { requirePermission } from './admin-auth';
 import { EdgeAiError } from './lib/errors';
 import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel } from './lib/model/catalogue';
 import { inspectInWorker } from './lib/model/session-worker';
@@ -21,8 +22,8 @@ export function modelCacheDir(userDir: string): string {
 }
 
 export function registerModelAdmin(RED: NodeAPI): void {
-  const read = RED.auth.needsPermission('edge-ai-model.read');
-  const write = RED.auth.needsPermission('edge-ai-model.write');
+  const read = requirePermission(RED, 'edge-ai-model.read');
+  const write = requirePermission(RED, 'edge-ai-model.write');
   const userDir = RED.settings.userDir ?? process.cwd();
 
   const fail = (res: Response, err: unknown): void => {
@@ -30,7 +31,7 @@ export function registerModelAdmin(RED: NodeAPI): void {
     res.status((code && STATUS_OF[code]) || 500).json({ code, error: localError(RED, err).message });
   };
 
-  RED.httpAdmin.get('/edge-ai/catalogue', read, (_req: Request, res: Response) => {
+  RED.httpAdmin.get('/edge-ai/catalogue', ...read, (_req: Request, res: Response) => {
     const cacheDir = modelCacheDir(userDir);
     Promise.all(CATALOGUE.map(async (entry) => {
       const size = await fs.stat(cachedPaths(entry, cacheDir).model).then((s) => s.size, () => -1);
@@ -38,7 +39,7 @@ export function registerModelAdmin(RED: NodeAPI): void {
     })).then((entries) => res.json(entries), (err) => fail(res, err));
   });
 
-  RED.httpAdmin.post('/edge-ai/catalogue/:id/fetch', write, (req: Request, res: Response) => {
+  RED.httpAdmin.post('/edge-ai/catalogue/:id/fetch', ...write, (req: Request, res: Response) => {
     let entry;
     try {
       entry = catalogueEntry(String(req.params.id));
@@ -50,7 +51,7 @@ export function registerModelAdmin(RED: NodeAPI): void {
       .then((fetched) => res.json(fetched), (err) => fail(res, err));
   });
 
-  RED.httpAdmin.get('/edge-ai/doctor', read, (req: Request, res: Response) => {
+  RED.httpAdmin.get('/edge-ai/doctor', ...read, (req: Request, res: Response) => {
     let file: string;
     try {
       if (req.query.catalogue) {

@@ -3,6 +3,7 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { localError } from './adapter';
+import { requirePermission } from './admin-auth';
 import type { FrameInfo } from './lib/image/decode';
 import { PREVIEW_MAX_WIDTH, previewJpeg } from './lib/image/preview';
 
@@ -22,7 +23,7 @@ export function forgetFrame(nodeId: string): void {
 export function registerPreview(RED: NodeAPI): void {
   if (routed.has(RED.httpAdmin)) return;
   routed.add(RED.httpAdmin);
-  RED.httpAdmin.get('/edge-ai/preview/:id', RED.auth.needsPermission('edge-ai-preview.read'), (req: Request, res: Response) => {
+  RED.httpAdmin.get('/edge-ai/preview/:id', ...requirePermission(RED, 'edge-ai-preview.read'), (req: Request, res: Response) => {
     const entry = latest.get(String(req.params.id));
     if (!entry) {
       res.status(404).json({ error: RED._('@edgeflow/node-red-edge-ai/edge-ai-trigger:edge-ai-trigger.preview.none') });

@@ -108,9 +108,15 @@
             }, definition);
         }
 
+        // A setting added after a node was saved is missing on it: the runtime then uses the
+        // default, so the node stays valid.
+        function unsetOr(validator) {
+            return function (v, opt) { return v === undefined || validator.call(this, v, opt); };
+        }
+
         var helpers = {
             t: t, check: check, when: when, intRange: intRange, fraction: fraction, filled: filled,
-            url: url, all: all, triple: triple, flowNode: flowNode,
+            url: url, all: all, triple: triple, flowNode: flowNode, unsetOr: unsetOr,
             preview: function (container, node) { return preview(container, node, t); }
         };
         helpers.preprocessing = function (options) { return preprocessing(helpers, type, prefix, options || {}); };

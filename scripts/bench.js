@@ -21,6 +21,7 @@ const ort = require('onnxruntime-node');
 const sharp = require('sharp');
 const { helper, loadFlow: loadRunnerFlow, ourNodes } = require('./flow-runner');
 const { childProcesses } = require('../test/helpers/processes');
+const { slope } = require('../test/helpers/stats');
 
 const root = path.resolve(__dirname, '..');
 const assets = path.resolve(root, '..', 'shared', 'assets');
@@ -395,10 +396,7 @@ async function soak(minutes, jpeg) {
   await helper.unload();
   const first = samples[0];
   const last = samples[samples.length - 1];
-  // Least-squares slope over all samples: one high or low reading does not decide it.
-  const meanT = samples.reduce((a, x) => a + x.s, 0) / samples.length;
-  const meanR = samples.reduce((a, x) => a + x.rssMB, 0) / samples.length;
-  const slope = samples.reduce((a, x) => a + (x.s - meanT) * (x.rssMB - meanR), 0) / samples.reduce((a, x) => a + (x.s - meanT) ** 2, 0);
+  const rssSlope = slope(samples.map((x) => [x.s, x.rssMB]));
   // First and last minute's means: one high or low sample (a GC cycle) does not decide it either.
   const minuteMean = (list) => list.reduce((a, x) => a + x.rssMB, 0) / list.length;
   const firstMinute = minuteMean(samples.slice(0, 6));
@@ -407,7 +405,7 @@ async function soak(minutes, jpeg) {
     minutes, warmupMinutes: SOAK_WARMUP_MINUTES, frames,
     rssMB: {
       afterWarmup: first.rssMB, end: last.rssMB, growth: round(last.rssMB - first.rssMB, 1), max: Math.max(...samples.map((x) => x.rssMB)),
-      slopePerMinute: round(slope * 60, 2), firstMinuteMean: round(firstMinute, 1), lastMinuteMean: round(lastMinute, 1), minuteMeansGrowth: round(lastMinute - firstMinute, 1),
+      slopePerMinute: round(rssSlope * 60, 2), firstMinuteMean: round(firstMinute, 1), lastMinuteMean: round(lastMinute, 1), minuteMeansGrowth: round(lastMinute - firstMinute, 1),
     },
     samples,
   };

@@ -4,6 +4,7 @@
 export const ERROR_TEXTS = {
   notImage: 'Expected an encoded image Buffer (JPEG, PNG, WebP, TIFF, GIF or BMP) in msg.payload but received __received__',
   corruptImage: 'Could not decode the __format__ image in msg.payload (__length__ bytes): __reason__',
+  imageTooLarge: 'The __format__ image in msg.payload is __width__x__height__ (__megapixels__ megapixels), more than the __limit__ megapixels this node accepts (Largest image); it was not decoded',
   rawFrameSize: 'Expected a raw RGB frame of __expected__ bytes (__width__x__height__x3) in msg.payload but received __received__ bytes',
   unsupportedBmp: 'Unsupported BMP file: __reason__',
   notTensor: 'Expected a tensor {data, dims, type} from edge-ai-preprocess in msg.payload but received __received__',
@@ -13,9 +14,11 @@ export const ERROR_TEXTS = {
   modelNotFound: 'Model file not found: __path__',
   modelUnreadable: 'Could not read model file __path__: __reason__',
   modelInvalid: 'onnxruntime could not load __path__: __reason__',
+  modelExternalData: 'Model __path__ keeps weights in __location__, which is refused: __reason__',
+  modelCrashed: 'onnxruntime crashed while loading __path__ in a separate process (__reason__); the model was not loaded, so Node-RED keeps running',
   modelHashMismatch: 'Model file __path__ has SHA-256 __actual__ but the node is pinned to __expected__; refusing to load it',
   modelInputs: 'Model __path__ has __count__ inputs (__names__); edge-ai-infer feeds exactly one image tensor',
-  modelInputShape: 'Model input "__input__" has dims [__dims__]; expected an image input shaped [1,3,H,W] or [1,H,W,3]',
+  modelInputShape: 'Input "__input__" of __path__ has dims [__dims__]; expected an image input shaped [1,3,H,W] or [1,H,W,3]',
   modelClosed: 'The model __path__ was released while this inference was waiting',
   workerDied: 'The inference worker for __path__ stopped unexpectedly: __reason__',
   runFailed: 'Inference failed on __path__: __reason__',
@@ -27,6 +30,9 @@ export const ERROR_TEXTS = {
   queueFull: 'Batch queue is full (__size__ messages waiting); the message was not accepted',
   badSetting: 'Setting "__name__" must be __expected__ but is __received__',
   fileNotFound: 'Image file not found: __path__',
+  msgSourceOff: '__what__ was given, but this camera takes its file or URL from messages only when "Take the file or URL from msg" is ticked (for file, folder and snapshot cameras)',
+  msgSourceRefused: '__what__ __received__ was refused: __reason__',
+  msgSourceWrongField: '__what__ was given, but a __kind__ camera takes __expected__ from messages',
   folderEmpty: 'No image files (jpg, jpeg, png, bmp, webp, tif, tiff) in folder __path__',
   notResults: 'Expected an array of results from edge-ai-infer in msg.payload but received __received__',
   noFrameSize: 'Zones and lines in fractions of the frame need the frame size (msg.frame from the camera, or msg.transform from preprocess) but received __received__',
@@ -48,7 +54,8 @@ export type ErrorCode = keyof typeof ERROR_TEXTS;
 export type ErrorParams = Record<string, string | number>;
 
 export function formatText(template: string, params: ErrorParams): string {
-  return template.replace(/__(\w+)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  // Names are letters and digits only, so "__width__x__height__" reads as two placeholders.
+  return template.replace(/__([A-Za-z][A-Za-z0-9]*)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 export class EdgeAiError extends Error {

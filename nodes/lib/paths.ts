@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EdgeAiError } from './errors';
@@ -14,4 +15,26 @@ export function expandPath(template: string, baseDir: string, env: NodeJS.Proces
   });
   const homed = expanded === '~' || expanded.startsWith('~/') ? path.join(os.homedir(), expanded.slice(1)) : expanded;
   return path.resolve(baseDir, homed);
+}
+
+/** Why a name does not lead to a file inside a folder. */
+export type OutsideFolder = 'empty' | 'absolute' | 'climbs' | 'missing' | 'linkOut';
+
+/**
+ * A relative `name` inside `folder`, with links followed: its real path, or why it is not in
+ * the folder (absolute, climbing with .., missing, a link leading out). The folder itself does
+ * not count as inside.
+ */
+export async function resolveInside(folder: string, name: string): Promise<{ real: string } | { outside: OutsideFolder }> {
+  if (!name || name.includes('\0')) return { outside: 'empty' };
+  if (path.isAbsolute(name) || /^[a-z]:[\\/]/i.test(name)) return { outside: 'absolute' };
+  if (name.split(/[\\/]/).includes('..')) return { outside: 'climbs' };
+  const root = await realpath(folder);
+  let real: string;
+  try {
+    real = await realpath(path.join(root, name));
+  } catch {
+    return { outside: 'missing' };
+  }
+  return real.startsWith(root + path.sep) ? { real } : { outside: 'linkOut' };
 }

@@ -4,6 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
 const { images, lib } = require('../helpers/paths');
+const { bmp } = require('../helpers/bmp');
 const { planResize, boxToSource, pointToModel } = lib('image/transform');
 const { convertPixels, NORMALIZE_PRESETS } = lib('image/tensor');
 const { preprocessImage } = lib('image/preprocess');
@@ -165,20 +166,12 @@ describe('image decoding', () => {
     const width = 3;
     const height = 2;
     const stride = 12; // 9 bytes of pixels padded to 4
-    const file = Buffer.alloc(54 + stride * height);
-    file.write('BM', 0, 'latin1');
-    file.writeUInt32LE(file.length, 2);
-    file.writeUInt32LE(54, 10);
-    file.writeUInt32LE(40, 14);
-    file.writeInt32LE(width, 18);
-    file.writeInt32LE(height, 22);
-    file.writeUInt16LE(1, 26);
-    file.writeUInt16LE(24, 28);
+    const file = bmp(width, height, 0);
     // Bottom row first (BGR): pixel (0,1) is pure red.
     file[54 + 2] = 255;
     // Top row: pixel (2,0) is pure green.
     file[54 + stride + 6 + 1] = 255;
-    const rgb = decodeBmp(file);
+    const rgb = decodeBmp(file, 40e6);
     assert.deepEqual([rgb.width, rgb.height], [3, 2]);
     assert.deepEqual([...rgb.data.subarray(6, 9)], [0, 255, 0]);
     assert.deepEqual([...rgb.data.subarray(9, 12)], [255, 0, 0]);

@@ -3,6 +3,7 @@
 const path = require('node:path');
 const helper = require('node-red-node-test-helper');
 const { dist, models, assets } = require('./paths');
+const { removeSpies } = require('./unspy');
 
 helper.init(require.resolve('node-red'));
 
@@ -40,6 +41,12 @@ function load(flow, credentials) {
   const onTab = flow.map((n) => (CONFIG_TYPES.has(n.type) || n.type === 'tab' || n.z ? n : { z: 'tab', ...n }));
   const tabs = onTab.some((n) => n.type === 'tab') ? [] : [{ id: 'tab', type: 'tab', label: 'test' }];
   return helper.load([...ourNodes, ...extraNodes, catchHttpNodeApp], [...tabs, ...onTab], credentials);
+}
+
+/** Load a flow for a long run: without the helper's spies, which keep every message. */
+async function loadUnspied(flow, credentials) {
+  await load(flow, credentials);
+  removeSpies(helper, flow);
 }
 
 /** Resolve with the next `count` msgs arriving at a node; reject after `timeoutMs`. */
@@ -83,4 +90,4 @@ function statusOf(nodeId, predicate, timeoutMs = 30000) {
 
 const { delay } = require('./wait');
 
-module.exports = { helper, load, collect, statusOf, delay, serveHttpNodes };
+module.exports = { helper, load, loadUnspied, collect, statusOf, delay, serveHttpNodes };

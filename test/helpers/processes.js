@@ -34,4 +34,7 @@ const commandLinesWith = (text) => processes().map((p) => p.args).filter((args) 
 /** Running ffmpeg children whose command line mentions `marker`. */
 const ffmpegsWith = (marker) => childProcesses().filter((c) => c.state !== 'Z' && /(^|\/)ffmpeg /.test(c.args) && c.args.includes(marker));
 
-module.exports = { childProcesses, commandLinesWith, ffmpegsWith };
+/** Running (not zombie) processes, anywhere, whose command line contains `text`. */
+const processesWith = (text) => processes().filter((p) => p.state !== 'Z' && p.args.includes(text));
+
+module.exports = { childProcesses, commandLinesWith, ffmpegsWith, processesWith };

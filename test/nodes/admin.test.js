@@ -1,6 +1,6 @@
 'use strict';
 // The package's admin routes on a real Node-RED with adminAuth: 401 without a token, 403
-// without the permission, and what the dialog needs with it.
+// without the permission, and what the dialogs need with it.
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const bcrypt = require('bcryptjs');
@@ -20,14 +20,15 @@ describe('admin routes with adminAuth on', function () {
       settings: `  adminAuth: { type: 'credentials', users: [
     { username: 'admin', password: '${hash}', permissions: '*' },
     { username: 'viewer', password: '${hash}', permissions: 'read' },
+    { username: 'flows', password: '${hash}', permissions: ['flows.read'] },
   ] },
 `,
     });
-    for (const username of ['admin', 'viewer']) {
+    for (const username of ['admin', 'viewer', 'flows']) {
       const response = await fetch(`${server.base}/auth/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: username === 'admin' ? '*' : 'read', username, password: PASSWORD }),
+        body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: { admin: '*', viewer: 'read', flows: 'flows.read' }[username], username, password: PASSWORD }),
       });
       assert.equal(response.status, 200, `token for ${username}`);
       tokens[username] = (await response.json()).access_token;
@@ -45,9 +46,9 @@ describe('admin routes with adminAuth on', function () {
     for (const [method, route] of routes) assert.equal((await call(route, { method })).status, 401, `${method} ${route}`);
   });
 
-  it('refuses the route that downloads to a read-only user', async () => {
-    // Node-RED's needsPermission answers 401 (not 403) for a token without the permission.
-    assert.equal((await call(routes[2][1], { method: 'POST', user: 'viewer' })).status, 401);
+  it('answers 403 to a valid token without the permission: every route for a flows-only user, the download for a read-only one', async () => {
+    for (const [method, route] of routes) assert.equal((await call(route, { method, user: 'flows' })).status, 403, `${method} ${route}`);
+    assert.equal((await call(routes[2][1], { method: 'POST', user: 'viewer' })).status, 403);
     assert.equal((await call('/edge-ai/catalogue', { user: 'viewer' })).status, 200, 'while reading is allowed');
     assert.equal((await call('/edge-ai/preview/nonode', { user: 'viewer' })).status, 404, 'previews too (no frame for that node)');
   });

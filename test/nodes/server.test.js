@@ -63,7 +63,9 @@ describe('npm start: a real Node-RED server with the demo flows', function () {
     const until = Date.now() + 60000;
     const eventsNode = (d) => d.name === 'events' && /"type":\s*"start"/.test(d.msg);
     const classesNode = (d) => d.name === 'best classes';
-    while (!(seen.debug.some(eventsNode) && seen.debug.some(classesNode)) && Date.now() < until) {
+    // The catalogue model is fetched, tried in the checker process, then loaded: it may come last.
+    const yoloLoaded = () => /\] loaded yolov8n\.onnx/.test(output());
+    while (!(seen.debug.some(eventsNode) && seen.debug.some(classesNode) && yoloLoaded()) && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 200));
     }
     ws.close();
@@ -73,6 +75,6 @@ describe('npm start: a real Node-RED server with the demo flows', function () {
     assert.ok(texts.length > 0);
     for (const text of texts) assert.doesNotMatch(text, /^edge-ai-\w+\./, `untranslated status "${text}"`);
     assert.doesNotMatch(output(), /\[error\]/, 'no errors in the Node-RED log');
-    assert.match(output(), /\[edge-ai-model:YOLOv8n \(AGPL\)\] loaded yolov8n\.onnx sha256 505648ada344; inputs images float32\[1,3,640,640\]/, "the catalogue model was fetched and loaded");
+    assert.match(output(), /\[edge-ai-model:YOLOv8n \(AGPL\)\] loaded yolov8n\.onnx sha256 505648ada344; inputs images float32\[1,3,640,640\]/, `the catalogue model was fetched and loaded:\n${output().split('\n').filter((l) => /edge-ai-model/.test(l)).join('\n')}`);
   });
 });

@@ -121,6 +121,8 @@ export interface DrawOptions {
   lineWidth: number;
   fontSize: number;
   quality: number;
+  /** Largest frame decoded. */
+  maxPixels?: number;
 }
 
 const escapeXml = (text: string): string => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -202,7 +204,7 @@ export function drawingFor(payload: unknown, annotations: unknown, showScores: b
 /** The frame (msg.image, described by msg.frame) with the annotations drawn on, as JPEG. */
 export async function drawAnnotations(image: unknown, frame: FrameInfo | undefined, annotations: readonly Annotation[], options: DrawOptions): Promise<Buffer> {
   // The same opening as preprocess, so boxes land in the same (orientation-corrected) pixels.
-  const opened = await openImage(image, frame).catch((err: unknown) => {
+  const opened = await openImage(image, frame, options.maxPixels).catch((err: unknown) => {
     throw err instanceof EdgeAiError && err.code === 'notImage' ? new EdgeAiError('noFrame', { received: describeValue(image) }) : err;
   });
   const svg = annotationSvg(annotations, opened.width, opened.height, options);

@@ -2,6 +2,7 @@
 // snapshots) or pushed by a supervised capture (video, stream, MJPEG, V4L2, Pi camera).
 import { accessSync, constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { fileFromMessage, guardedLookup, urlFromMessage } from './untrusted';
 import { EdgeAiError, choiceSetting, numberSetting } from '../errors';
 import { expandPath } from '../paths';
 import { ffmpegSpec, redactUrl } from './ffmpeg';
@@ -84,6 +85,29 @@ export function pullSource(kind: (typeof PULL_SOURCES)[number], s: CameraSetting
   }
   const location = expandPath(s.path ?? '', baseDir);
   return kind === 'file' ? new FileSource(location, quality) : new FolderSource(location, s.loop !== false, quality);
+}
+
+/** The sources whose file or URL a message may name, when the node allows it. */
+export const MESSAGE_SOURCES = ['file', 'folder', 'snapshot'] as const;
+
+/**
+ * A one-frame source named by msg.path (file, folder: a file in the node's folder) or msg.url
+ * (snapshot), each checked as untrusted input first (see untrusted.ts).
+ */
+export async function messageSource(kind: SourceKind, s: CameraSettings, baseDir: string, msg: { path?: unknown; url?: unknown }): Promise<FrameSource> {
+  const quality = numberSetting('quality', s.quality, 80, 1, 100, true);
+  if (kind === 'snapshot') {
+    if (msg.url === undefined) throw new EdgeAiError('msgSourceWrongField', { what: 'msg.path', kind, expected: 'msg.url' });
+    const url = await urlFromMessage(msg.url, ['http', 'https']);
+    // The host is checked again at connect time: a name may resolve elsewhere by then.
+    return new SnapshotSource(url.toString(), url.toString(), HTTP_IDLE_MS, quality, guardedLookup);
+  }
+  if (kind === 'file' || kind === 'folder') {
+    if (msg.path === undefined) throw new EdgeAiError('msgSourceWrongField', { what: 'msg.url', kind, expected: 'msg.path' });
+    const location = expandPath(s.path ?? '', baseDir);
+    return new FileSource(await fileFromMessage(msg.path, kind === 'file' ? path.dirname(location) : location), quality);
+  }
+  throw new EdgeAiError('msgSourceOff', { what: msg.url !== undefined ? 'msg.url' : 'msg.path' });
 }
 
 export interface PushCamera {

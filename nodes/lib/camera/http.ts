@@ -1,6 +1,7 @@
 // HTTP capture: a long-lived MJPEG stream connection, or snapshots polled one request at a time.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { EdgeAiError } from '../errors';
 import { redactUrl } from './ffmpeg';
 import { toJpegFrame, type Frame, type FrameSource } from './sources';
@@ -61,12 +62,15 @@ export class HttpConnection implements Connection {
 /** Largest snapshot accepted. */
 const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 
-/** GET one image; `label` (the URL without credentials) names it in errors. */
-export function fetchImage(url: string, label: string, timeoutMs: number): Promise<Buffer> {
+/**
+ * GET one image; `label` (the URL without credentials) names it in errors. `lookup` resolves
+ * the host at connect time (a URL from a message checks the addresses it connects to).
+ */
+export function fetchImage(url: string, label: string, timeoutMs: number, lookup?: LookupFunction): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const fail = (reason: string): void => reject(new EdgeAiError('snapshotFailed', { url: label, reason: redactUrl(reason) }));
     const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { timeout: timeoutMs }, (response) => {
+    const request = client.get(url, { timeout: timeoutMs, ...(lookup ? { lookup } : {}) }, (response) => {
       if (response.statusCode !== 200) {
         response.resume();
         return fail(`HTTP ${response.statusCode}`);
@@ -88,10 +92,10 @@ export function fetchImage(url: string, label: string, timeoutMs: number): Promi
 
 /** A camera that serves one JPEG per request, polled by the frame pacer. */
 export class SnapshotSource implements FrameSource {
-  constructor(readonly url: string, readonly label: string, readonly timeoutMs: number, readonly quality: number) {}
+  constructor(readonly url: string, readonly label: string, readonly timeoutMs: number, readonly quality: number, readonly lookup?: LookupFunction) {}
 
   async next(): Promise<Frame> {
-    return toJpegFrame(await fetchImage(this.url, this.label, this.timeoutMs), this.label, this.quality);
+    return toJpegFrame(await fetchImage(this.url, this.label, this.timeoutMs, this.lookup), this.label, this.quality);
   }
 
   close(): void {}

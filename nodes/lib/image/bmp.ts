@@ -1,4 +1,5 @@
 import { EdgeAiError } from '../errors';
+import { checkPixels } from './limits';
 
 export interface RgbImage {
   /** Interleaved RGB, 3 bytes per pixel, rows top to bottom. */
@@ -7,14 +8,11 @@ export interface RgbImage {
   height: number;
 }
 
-/** Largest BMP we decode (sharp's default pixel limit is the same order). */
-const MAX_BMP_PIXELS = 268_402_689;
-
 /**
  * Decode an uncompressed Windows BMP (24/32-bit, or 8-bit with a palette). sharp's prebuilt
  * libvips has no BMP loader, and classic test photos (grace_hopper.bmp) come as BMP.
  */
-export function decodeBmp(file: Buffer): RgbImage {
+export function decodeBmp(file: Buffer, maxPixels: number): RgbImage {
   const fail = (reason: string): never => {
     throw new EdgeAiError('unsupportedBmp', { reason });
   };
@@ -28,7 +26,8 @@ export function decodeBmp(file: Buffer): RgbImage {
   const compression = file.readUInt32LE(30);
   const height = Math.abs(rawHeight);
   const bottomUp = rawHeight > 0;
-  if (width <= 0 || height === 0 || width * height > MAX_BMP_PIXELS) fail(`size ${width}x${rawHeight}`);
+  if (width <= 0 || height === 0) fail(`size ${width}x${rawHeight}`);
+  checkPixels('bmp', width, height, maxPixels);
   // 3 = BI_BITFIELDS: only the common BGRA masks of 32-bit files are accepted.
   const bitfieldsBgra = compression === 3 && bitsPerPixel === 32 && file.readUInt32LE(54) === 0x00ff0000;
   if (compression !== 0 && !bitfieldsBgra) fail(`compression type ${compression}`);

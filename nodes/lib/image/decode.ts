@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { EdgeAiError, describeValue } from '../errors';
 import { decodeBmp } from './bmp';
 import { jpegDisplaySize } from './jpeg-size';
+import { DEFAULT_MAX_PIXELS, checkPixels } from './limits';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp';
 
@@ -32,14 +33,20 @@ export interface OpenedImage {
   height: number;
 }
 
+/** The size a PNG's header (IHDR) claims. */
+function pngSize(data: Buffer): { width: number; height: number } | undefined {
+  return data.length >= 24 && data.toString('latin1', 12, 16) === 'IHDR' ? { width: data.readUInt32BE(16), height: data.readUInt32BE(20) } : undefined;
+}
+
 /**
  * Open msg.payload as a sharp pipeline with its (orientation-corrected) size.
  * Raw RGB frames need msg.frame = {format: "rgb", width, height}.
  */
-export async function openImage(payload: unknown, frame?: FrameInfo): Promise<OpenedImage> {
+export async function openImage(payload: unknown, frame?: FrameInfo, maxPixels = DEFAULT_MAX_PIXELS): Promise<OpenedImage> {
   if (!Buffer.isBuffer(payload)) throw new EdgeAiError('notImage', { received: describeValue(payload) });
   if (frame?.format === 'rgb' && frame.width && frame.height) {
     const { width, height } = frame;
+    checkPixels('raw RGB', width, height, maxPixels);
     if (payload.length !== width * height * 3) {
       throw new EdgeAiError('rawFrameSize', { expected: width * height * 3, width, height, received: payload.length });
     }
@@ -48,16 +55,21 @@ export async function openImage(payload: unknown, frame?: FrameInfo): Promise<Op
   const format = sniffFormat(payload);
   if (!format) throw new EdgeAiError('notImage', { received: describeValue(payload) });
   if (format === 'bmp') {
-    const rgb = decodeBmp(payload);
+    const rgb = decodeBmp(payload, maxPixels);
     const image = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
     return { image, format, width: rgb.width, height: rgb.height };
   }
+  // The header's own claim, checked before anything is decoded.
+  const claimed = format === 'jpeg' ? jpegDisplaySize(payload) : format === 'png' ? pngSize(payload) : undefined;
+  if (claimed) checkPixels(format, claimed.width, claimed.height, maxPixels);
   try {
     // failOn 'error': a truncated JPEG is an error, not a grey half-frame.
-    const image = sharp(payload, { failOn: 'error' }).autoOrient();
-    const size = (format === 'jpeg' ? jpegDisplaySize(payload) : undefined) ?? await orientedSize(image);
+    const image = sharp(payload, { failOn: 'error', limitInputPixels: maxPixels }).autoOrient();
+    const size = (format === 'jpeg' ? claimed : undefined) ?? await orientedSize(image);
+    checkPixels(format, size.width, size.height, maxPixels);
     return { image, format, width: size.width, height: size.height };
   } catch (err) {
+    if (err instanceof EdgeAiError) throw err;
     throw corruptImage(format, payload, err);
   }
 }

@@ -1,5 +1,6 @@
 import { EdgeAiError } from '../errors';
 import { corruptImage, openImage, type FrameInfo } from './decode';
+import { DEFAULT_MAX_PIXELS } from './limits';
 import { planResize, type LetterboxAlign, type ResizeMode, type Transform } from './transform';
 import {
   convertPixels, isIdentityConvert, tensorDims,
@@ -30,9 +31,9 @@ export interface PreprocessResult {
  * conversion, which the infer node applies into a reused buffer just before the run.
  */
 export async function preprocessImage(
-  payload: unknown, frame: FrameInfo | undefined, spec: PreprocessSpec, materialize: boolean,
+  payload: unknown, frame: FrameInfo | undefined, spec: PreprocessSpec, materialize: boolean, maxPixels = DEFAULT_MAX_PIXELS,
 ): Promise<PreprocessResult> {
-  const opened = await openImage(payload, frame);
+  const opened = await openImage(payload, frame, maxPixels);
   const plan = planResize(opened.width, opened.height, { width: spec.width, height: spec.height, mode: spec.resize, align: spec.align });
   const { transform } = plan;
   const convert: ConvertSpec = {

@@ -23,6 +23,7 @@ export interface ModelNodeSettings {
   threads?: number | string;
   spinning?: boolean;
   unsignedInt8?: boolean;
+  checkFirst?: boolean;
   watch?: boolean;
   preSource?: string;
   preResize?: string;
@@ -82,6 +83,7 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
     threads: numberSetting('threads', settings.threads, 1, 1, 16, true),
     spinning: settings.spinning === true,
     unsignedInt8: settings.unsignedInt8 !== false,
+    checkFirst: settings.checkFirst !== false,
     watch: settings.watch !== false,
   };
 }

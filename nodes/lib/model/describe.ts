@@ -3,13 +3,15 @@
 // or hashes megabytes.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { EdgeAiError } from '../errors';
 import type { Detector, DetectorSetup } from '../decode/detectors';
 import { readYoloLayout, type YoloLayout } from '../decode/yolo';
 import { parseLabelLines, parseUltralyticsNames } from './labels';
 import { examineModel, type DoctorReport } from './doctor';
-import { readOnnxModelInfo, type OnnxModelInfo } from './onnx-metadata';
+import { externalDataLocations, readOnnxModelInfo, type OnnxModelInfo } from './onnx-metadata';
 import type { ModelTask, TensorInfo } from './protocol';
+import { resolveInside, type OutsideFolder } from '../paths';
 
 export type LabelSource =
   | { kind: 'auto' }
@@ -30,6 +32,8 @@ export interface ModelConfig {
   spinning: boolean;
   /** Run S8S8 QDQ models with unsigned activations where that is exact and faster. */
   unsignedInt8: boolean;
+  /** Open and run each new model file in a separate process first (a crash there cannot take Node-RED down). */
+  checkFirst: boolean;
   /** Reload when the file changes on disk. */
   watch: boolean;
 }
@@ -57,6 +61,8 @@ export interface ModelInfo {
   input: InputGeometry;
   /** Activation zero points made unsigned for speed (see unsigned-activations.ts); 0 when none. */
   unsignedZeroPoints: number;
+  /** Weights kept in files beside the model (checked to lie inside its folder). */
+  externalData: boolean;
 }
 
 /** What the model doctor says about a file, without loading it into onnxruntime. */
@@ -88,10 +94,30 @@ export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffe
   if (config.sha256 && config.sha256.toLowerCase() !== sha256) {
     throw new EdgeAiError('modelHashMismatch', { path: config.path, actual: sha256, expected: config.sha256.toLowerCase() });
   }
+  const external = externalDataLocations(bytes);
+  await checkExternalData(config.path, external);
   const doctor = examineModel(onnx);
   const task = config.task === 'auto' ? doctor.task : config.task;
   const labels = await resolveLabels(config, task, onnx);
-  return { bytes, info: { path: config.path, sha256, task, onnx, doctor, labels } };
+  return { bytes, info: { path: config.path, sha256, task, onnx, doctor, labels, externalData: external.length > 0 } };
+}
+
+/**
+ * Weights in files beside the model must stay inside the model's folder: no absolute paths, no
+ * .., no links leading out. A model file from elsewhere could otherwise read any file.
+ */
+async function checkExternalData(modelPath: string, locations: string[]): Promise<void> {
+  const reasons: Record<OutsideFolder, string> = {
+    empty: 'no usable file name',
+    absolute: 'an absolute path',
+    climbs: 'it climbs out of the model\'s folder with ..',
+    missing: 'no such file beside the model',
+    linkOut: 'a link leading out of the model\'s folder',
+  };
+  for (const location of locations) {
+    const inside = await resolveInside(path.dirname(modelPath), location);
+    if ('outside' in inside) throw new EdgeAiError('modelExternalData', { path: modelPath, location: JSON.stringify(location), reason: reasons[inside.outside] });
+  }
 }
 
 async function readModelFile(file: string): Promise<Buffer> {
@@ -127,7 +153,7 @@ export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeo
   const [input] = inputs;
   const dims = input.dims.map((d) => (typeof d === 'number' && d > 0 ? d : -1));
   const shapeError = (): never => {
-    throw new EdgeAiError('modelInputShape', { input: input.name, dims: input.dims.join(',') });
+    throw new EdgeAiError('modelInputShape', { input: input.name, path: modelPath, dims: input.dims.join(',') });
   };
   if (dims.length !== 4 || (input.type !== 'float32' && input.type !== 'uint8')) return shapeError();
   const layout = dims[1] === 3 ? 'nchw' : dims[3] === 3 ? 'nhwc' : shapeError();

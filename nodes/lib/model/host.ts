@@ -4,6 +4,7 @@ import { EdgeAiError, describeValue } from '../errors';
 import { TYPE_BYTES, canvasSize, convertPixels, elementCount, type TensorPayload } from '../image/tensor';
 import type { ModelConfig, ModelInfo } from './describe';
 import type { DecodeRequest, TensorInfo } from './protocol';
+import { modelChecker } from './checker';
 import { SessionWorker, type WorkerResult } from './session-worker';
 
 export type { ModelConfig, ModelInfo } from './describe';
@@ -45,7 +46,7 @@ export class ModelHost {
 
   static async create(config: ModelConfig): Promise<ModelHost> {
     const host = new ModelHost(config);
-    host.#current = await SessionWorker.start(config, (b) => host.#recycle(b));
+    host.#current = await startChecked(config, (b) => host.#recycle(b));
     if (config.watch) host.#watch();
     return host;
   }
@@ -125,7 +126,7 @@ export class ModelHost {
 
   async #reloadOnce(): Promise<ModelInfo> {
     try {
-      const next = await SessionWorker.start(this.#config, (b) => this.#recycle(b));
+      const next = await startChecked(this.#config, (b) => this.#recycle(b));
       const mismatch = this.#closed ? undefined : difference(this.#current.info, next.info);
       if (this.#closed || mismatch) {
         await next.release();
@@ -199,4 +200,10 @@ function checkPlacement(t: TensorPayload): void {
   if (!inside || t.dims.join() !== [1, place.height, place.width, 3].join()) {
     throw new EdgeAiError('convertMismatch', { dims: t.dims.join(','), expected: `${place.width}x${place.height}`, tensorDims: convert.dims.join(',') });
   }
+}
+
+/** A worker for the model, once the model has opened and run in the checker process (when asked). */
+async function startChecked(config: ModelConfig, recycle: (buffer: ArrayBuffer) => void): Promise<SessionWorker> {
+  if (config.checkFirst) await modelChecker.check(config);
+  return SessionWorker.start(config, recycle);
 }

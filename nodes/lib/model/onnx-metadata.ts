@@ -3,7 +3,7 @@
 // (the graph's inputs and outputs, for the model doctor). It walks the protobuf wire format
 // and skips everything else, weights included, without copying it.
 import { WIRE_LENGTH, WIRE_VARINT, fields, text, type Field } from './protobuf';
-import { DIM, GRAPH, MODEL, SHAPE, TENSOR, TENSOR_TYPE, TYPE, VALUE } from './onnx-fields';
+import { ATTRIBUTE, DIM, FUNCTION, GRAPH, MODEL, NODE, SHAPE, SPARSE_TENSOR, TENSOR, TENSOR_TYPE, TYPE, VALUE } from './onnx-fields';
 
 export interface OnnxTensorInfo {
   name: string;
@@ -101,4 +101,46 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
   if (!graph) throw new Error('no graph in the model');
   readGraph(bytes, graph, info);
   return info;
+}
+
+/**
+ * Where the model's tensors keep their data when it is in files beside the model (TensorProto
+ * data_location EXTERNAL, external_data "location"). Every tensor onnxruntime could read is
+ * looked at: initializers and sparse initializers of every graph field (protobuf merges
+ * repeated ones), tensors in node attributes (Constant), the graphs inside attributes (If,
+ * Loop, Scan bodies) and the nodes of model functions.
+ */
+export function externalDataLocations(bytes: Uint8Array): string[] {
+  const locations: string[] = [];
+  const nested = (within: { start: number; end: number }, ...numbers: number[]): Field[] =>
+    [...fields(bytes, within.start, within.end)].filter((f) => numbers.includes(f.number) && f.wire === WIRE_LENGTH);
+  const tensor = (t: Field): void => {
+    let external = false;
+    let location: string | undefined;
+    for (const f of fields(bytes, t.start, t.end)) {
+      if (f.number === TENSOR.DATA_LOCATION && f.wire === WIRE_VARINT) external = f.value === 1;
+      if (f.number === TENSOR.EXTERNAL_DATA && f.wire === WIRE_LENGTH) {
+        const [key, value] = readPair(bytes, f, 1, 2);
+        if (key === 'location' && value) location = text(bytes, value);
+      }
+    }
+    if (external) locations.push(location ?? '');
+  };
+  const sparse = (s: Field): void => nested(s, SPARSE_TENSOR.VALUES, SPARSE_TENSOR.INDICES).forEach(tensor);
+  const node = (n: Field): void => {
+    for (const a of nested(n, NODE.ATTRIBUTE)) {
+      nested(a, ATTRIBUTE.TENSOR, ATTRIBUTE.TENSORS).forEach(tensor);
+      nested(a, ATTRIBUTE.SPARSE_TENSOR, ATTRIBUTE.SPARSE_TENSORS).forEach(sparse);
+      nested(a, ATTRIBUTE.GRAPH, ATTRIBUTE.GRAPHS).forEach(graph);
+    }
+  };
+  const graph = (g: Field): void => {
+    nested(g, GRAPH.INITIALIZER).forEach(tensor);
+    nested(g, GRAPH.SPARSE_INITIALIZER).forEach(sparse);
+    nested(g, GRAPH.NODE).forEach(node);
+  };
+  const model = { start: 0, end: bytes.length };
+  nested(model, MODEL.GRAPH).forEach(graph);
+  for (const f of nested(model, MODEL.FUNCTIONS)) nested(f, FUNCTION.NODE).forEach(node);
+  return locations;
 }

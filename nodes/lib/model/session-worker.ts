@@ -44,9 +44,14 @@ export class SessionWorker {
     worker.on('exit', (code) => this.#die(`exit code ${code}`));
   }
 
+  /** Worker threads of this module alive now (for leak checks). */
+  static get live(): number {
+    return liveWorkers;
+  }
+
   /** Start a worker and load the model; the worker reads, verifies and describes the file. */
   static async start(config: ModelConfig, recycle: (buffer: ArrayBuffer) => void): Promise<SessionWorker> {
-    const worker = new Worker(WORKER_FILE);
+    const worker = newWorker();
     try {
       return new SessionWorker(worker, await loadInWorker(worker, config), recycle);
     } catch (err) {
@@ -131,6 +136,16 @@ export class SessionWorker {
   }
 }
 
+let liveWorkers = 0;
+
+/** A worker thread, counted until it exits. */
+function newWorker(): Worker {
+  const worker = new Worker(WORKER_FILE);
+  liveWorkers++;
+  worker.once('exit', () => { liveWorkers--; });
+  return worker;
+}
+
 function loadInWorker(worker: Worker, config: ModelConfig): Promise<ModelInfo> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number): void => reject(new EdgeAiError('workerDied', { path: config.path, reason: `exit code ${code}` }));
@@ -151,7 +166,7 @@ function loadInWorker(worker: Worker, config: ModelConfig): Promise<ModelInfo> {
 
 /** Run the model doctor on a file in a short-lived worker, off the Node-RED thread. */
 export async function inspectInWorker(file: string): Promise<InspectReport> {
-  const worker = new Worker(WORKER_FILE);
+  const worker = newWorker();
   try {
     return await new Promise<InspectReport>((resolve, reject) => {
       worker.once('error', (err) => reject(new EdgeAiError('workerDied', { path: file, reason: err.message })));

@@ -7,9 +7,9 @@ import { EdgeAiError } from '../errors';
 import { toProbabilities, topK } from '../decode/classification';
 import { decodeDetections, type DetectorSetup } from '../decode/detectors';
 import type { FloatOutput } from '../decode/yolo';
-import { checkLabelCount, describeModel, detectorSetup, inputGeometry, inspectModel, type ModelConfig, type ModelInfo } from './describe';
-import { unsignedActivations, unsignedActivationsPayOff } from './unsigned-activations';
-import type { DecodeRequest, RawTensor, RunOutput, RunRequest, TensorInfo, WorkerReply, WorkerRequest } from './protocol';
+import { detectorSetup, inspectModel, type ModelConfig } from './describe';
+import { openSession } from './open-session';
+import type { DecodeRequest, RawTensor, RunOutput, RunRequest, WorkerReply, WorkerRequest } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
@@ -21,37 +21,13 @@ let detectors: DetectorSetup | undefined;
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
-  return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, dims: [...m.shape] } : { name: m.name, type: 'non-tensor', dims: [] }));
-}
-
 async function load(next: ModelConfig): Promise<void> {
-  const { bytes, info } = await describeModel(next);
-  const spin = next.spinning ? '1' : '0';
-  const unsigned = next.unsignedInt8 && unsignedActivationsPayOff() ? unsignedActivations(bytes) : undefined;
-  try {
-    session = await ort.InferenceSession.create(unsigned?.bytes ?? bytes, {
-      intraOpNumThreads: next.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Warnings only (e.g. initializers listed as graph inputs) would flood the Node-RED log.
-      logSeverityLevel: 3,
-      // Spinning threads burn a core between frames; off suits a camera-paced flow.
-      extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
-    });
-  } catch (err) {
-    throw new EdgeAiError('modelInvalid', { path: next.path, reason: (err as Error).message });
-  }
-  const inputs = tensorInfo(session.inputMetadata);
-  const full: ModelInfo = {
-    ...info, inputs, outputs: tensorInfo(session.outputMetadata), input: inputGeometry(next.path, inputs), unsignedZeroPoints: unsigned?.zeroPoints ?? 0,
-  };
-  checkLabelCount(next, full);
+  const opened = await openSession(next);
+  session = opened.session;
   config = next;
-  labels = info.labels;
-  detectors = detectorSetup(next.yoloLayout, info.doctor, full.outputs, full.input);
-  reply({ kind: 'loaded', info: full });
+  labels = opened.info.labels;
+  detectors = detectorSetup(next.yoloLayout, opened.info.doctor, opened.info.outputs, opened.info.input);
+  reply({ kind: 'loaded', info: opened.info });
 }
 
 function inputTensor({ input }: RunRequest): ort.Tensor {
