@@ -134,6 +134,19 @@ describe('hostile and broken models', function () {
     await until(() => checkers().length === 0, 'the idle checker to exit', 10000);
   });
 
+  it('a check sent just as the idle checker is told to stop starts a new checker instead of failing', async () => {
+    const { modelChecker } = lib('model/checker');
+    const first = path.join(dir, 'first.onnx');
+    const second = path.join(dir, 'second.onnx');
+    fs.writeFileSync(first, smallClassifier());
+    fs.writeFileSync(second, smallClassifier());
+    await modelChecker.check(config(first));
+    // The idle stop disconnects the process; a check in the same tick must not reach the old channel.
+    modelChecker.stop();
+    await modelChecker.check(config(second));
+    await until(() => checkers().length <= 1, 'the stopped checker to exit', 10000);
+  });
+
   it('passes models with a dynamic height and width through the check (tried at 320x320)', async () => {
     // A 3x3 convolution without padding: a 1x1 trial image would not fit it.
     const file = path.join(dir, 'dynamic.onnx');
