@@ -26,11 +26,6 @@ function frameSizeOf(msg: FrameMsg): FrameSize | undefined {
   return typeof width === 'number' && typeof height === 'number' ? { width, height } : undefined;
 }
 
-const SETTING_KEYS: Array<keyof TriggerSettings> = [
-  'labels', 'minScore', 'minCount', 'maxCount', 'framesNeeded', 'framesWindow', 'hold', 'cooldown', 'ruleZone', 'zones', 'lines',
-  'units', 'anchor', 'overlap', 'dwell', 'lowScore', 'matchIou', 'confirmFrames', 'lostAfter', 'track',
-];
-
 module.exports = function register(RED: NodeAPI): void {
   registerPreview(RED);
 
@@ -38,7 +33,8 @@ module.exports = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusLine(node, RED, 'edge-ai-trigger');
-    let settings: TriggerSettings = Object.fromEntries(SETTING_KEYS.filter((k) => def[k] !== undefined).map((k) => [k, def[k]]));
+    // The node's own fields; triggerConfigFrom reads the settings it knows and ignores the rest.
+    let settings: TriggerSettings = def;
     let engine: TriggerEngine | undefined;
     let setupError: Error | undefined;
     try {
@@ -49,10 +45,13 @@ module.exports = function register(RED: NodeAPI): void {
       status.error(setupError);
     }
     let holdTimer: NodeJS.Timeout | undefined;
-    let lastMsg: FrameMsg | undefined;
+    let lastTopic: string | undefined;
+    // Idle is shown once when the rule goes quiet, not on every frame.
+    let idleShown = true;
 
     function showState(current: TriggerEngine, result?: FrameResult): void {
       const kind = current.ruleActive ? 'working' : 'ready';
+      if (result?.tracks || current.ruleActive) idleShown = false;
       if (result?.tracks) {
         const parts = [
           ...result.zones.map((z) => `${z.name} ${z.count}`),
@@ -61,19 +60,20 @@ module.exports = function register(RED: NodeAPI): void {
         status.routine(kind, 'tracking', { tracks: result.tracks.length, counts: parts.length ? `· ${parts.join(' · ')}` : '' });
       } else if (current.ruleActive) {
         status.routine(kind, 'active', { count: current.ruleCount, labels: current.config.rule.labels.join(', ') || '*' });
-      } else {
+      } else if (!idleShown) {
         status.show('idle', 'idle');
+        idleShown = true;
       }
     }
 
-    /** The event messages: copies of the frame's msg, each with one event as its payload. */
+    /**
+     * The event messages: copies of the frame's msg, each with one event as its payload. The
+     * frame Buffer (msg.image) is shared, not copied per event, as Node-RED shares Buffers too.
+     */
     function eventMessages(msg: FrameMsg, events: readonly TriggerEvent[], detections: unknown): NodeMessage[] {
-      return events.map((event) => {
-        const copy = RED.util.cloneMessage(msg) as FrameMsg & NodeMessage;
-        copy.payload = event;
-        (copy as { detections?: unknown }).detections = detections;
-        return copy;
-      });
+      if (!events.length) return [];
+      const { image, ...rest } = msg;
+      return events.map((event) => ({ ...RED.util.cloneMessage(rest), ...(image === undefined ? {} : { image }), payload: event, detections }) as NodeMessage);
     }
 
     /** An end can fall due while no frames arrive (camera stopped): a timer sends it then. */
@@ -86,7 +86,7 @@ module.exports = function register(RED: NodeAPI): void {
         // Timers may fire a millisecond before the clock says the hold is over: try again then.
         if (!event) return armHoldTimer(current);
         showState(current);
-        node.send([{ topic: lastMsg?.topic, payload: event, detections: [] } as NodeMessage, null]);
+        node.send([{ topic: lastTopic, payload: event, detections: [] } as NodeMessage, null]);
       }, Math.max(0, deadline - Date.now()));
     }
 
@@ -100,6 +100,7 @@ module.exports = function register(RED: NodeAPI): void {
       setupError = undefined;
       clearTimeout(holdTimer);
       status.show('idle', 'idle');
+      idleShown = true;
     }
 
     node.on('input', (msg: FrameMsg, send: (m: Array<NodeMessage | NodeMessage[] | null>) => void, done: (err?: Error) => void) => {
@@ -112,7 +113,7 @@ module.exports = function register(RED: NodeAPI): void {
         const results = resultsOf(msg.payload);
         const time = typeof msg.frame?.time === 'number' && Number.isFinite(msg.frame.time) ? msg.frame.time : Date.now();
         const result = engine.update(results, frameSizeOf(msg), time);
-        lastMsg = msg;
+        lastTopic = msg.topic;
         if (msg.image !== undefined) rememberFrame(node.id, msg.image, msg.frame);
         armHoldTimer(engine);
         showState(engine, result);

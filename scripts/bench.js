@@ -21,7 +21,7 @@ const ort = require('onnxruntime-node');
 const sharp = require('sharp');
 const { helper, loadFlow: loadRunnerFlow, ourNodes } = require('./flow-runner');
 const { childProcesses } = require('../test/helpers/processes');
-const { slope } = require('../test/helpers/stats');
+const { percentile, slope } = require('../test/helpers/stats');
 
 const root = path.resolve(__dirname, '..');
 const assets = path.resolve(root, '..', 'shared', 'assets');
@@ -89,7 +89,6 @@ const SCENARIOS = [
     .flatMap((model) => VIDEO_SOURCES.map((source) => ({ model, source }))),
 ].filter((s) => !ONLY || `${s.model} ${s.source.name}`.includes(ONLY));
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round = (v, places = 2) => Math.round(v * 10 ** places) / 10 ** places;
 const nsToMs = (ns) => round(ns / 1e6);
 const mb = (bytes) => round(bytes / 1048576, 1);
@@ -215,14 +214,13 @@ async function flow(scenario, jpeg) {
   const childUsed = childrenCpuMs() - childCpu;
   const rssEnd = process.memoryUsage().rss;
   await helper.unload();
-  latencies.sort((a, b) => a - b);
   return {
     frames,
     fps: round(frames / seconds),
     cpuMsPerFrame: round(cpuMs(used) / frames),
     ...(video ? { ffmpegCpuMsPerFrame: round(childUsed / frames) } : {}),
     runMsMean: round(runs.reduce((a, b) => a + b, 0) / runs.length),
-    latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95) },
+    latencyMs: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) },
     eventLoopDelayMs: { p50: nsToMs(loop.percentile(50)), p99: nsToMs(loop.percentile(99)), max: nsToMs(loop.max) },
     rssMB: { start: mb(rssStart), end: mb(rssEnd) },
     dropped,
@@ -285,13 +283,11 @@ async function decodeTimes(entry) {
     detections = decode().length;
     if (i >= 20) times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
-  runs.sort((a, b) => a - b);
   return {
     decoder: entry.name, photo: entry.photo, candidates: first.dims.join('x'), detections,
-    decodeMs: { p50: round(percentile(times, 50), 3), p95: round(percentile(times, 95), 3) },
-    runMs: { p50: round(percentile(runs, 50), 3) },
-    decodeShareOfRun: round(percentile(times, 50) / percentile(runs, 50), 3),
+    decodeMs: { p50: round(percentile(times, 0.5), 3), p95: round(percentile(times, 0.95), 3) },
+    runMs: { p50: round(percentile(runs, 0.5), 3) },
+    decodeShareOfRun: round(percentile(times, 0.5) / percentile(runs, 0.5), 3),
   };
 }
 

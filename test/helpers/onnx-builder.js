@@ -95,4 +95,5 @@ function fixedOutputModel({ input, outputs, metadata = {} }) {
   });
 }
 
-module.exports = { buildModel, tinyClassifier, fixedOutputModel };
+// The protobuf writers too, for tests that shape a model by hand.
+module.exports = { buildModel, tinyClassifier, fixedOutputModel, intField, bytesField };

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { random } = require('../helpers/stats');
 const { helper, load, collect } = require('../helpers/flow');
 const { models, lib } = require('../helpers/paths');
-const { buildModel } = require('../helpers/onnx-builder');
+const { buildModel, bytesField, intField } = require('../helpers/onnx-builder');
 const { childProcesses } = require('../helpers/processes');
 /** Our own checker processes (not another test run's on the same machine). */
 const checkers = () => childProcesses().filter((c) => c.state !== 'Z' && c.args.includes(CHECKER_FLAG));
@@ -52,23 +52,20 @@ const config = (file) => ({
  * the first), or the value of a Constant node.
  */
 function externalDataModel(location, where = 'initializer') {
-  const varint = (n) => { const out = []; while (n >= 128) { out.push((n % 128) | 128); n = Math.floor(n / 128); } out.push(n); return Buffer.from(out); };
-  const field = (n, wire, payload) => (wire === 0 ? Buffer.concat([varint(n << 3), varint(payload)])
-    : Buffer.concat([varint((n << 3) | 2), varint(Buffer.byteLength(payload)), Buffer.from(payload)]));
-  const entry = (key, value) => field(13, 2, Buffer.concat([field(1, 2, key), field(2, 2, value)]));
-  const tensor = Buffer.concat([field(1, 0, 4), field(2, 0, 1), field(8, 2, 'w'), entry('location', location), entry('offset', '0'), entry('length', '16'), field(14, 0, 1)]);
+  const entry = (key, value) => bytesField(13, Buffer.concat([bytesField(1, key), bytesField(2, value)]));
+  const tensor = Buffer.concat([intField(1, 4), intField(2, 1), bytesField(8, 'w'), entry('location', location), entry('offset', '0'), entry('length', '16'), intField(14, 1)]);
   const base = buildModel({ nodes: [['Add', ['x', 'w'], ['y']]], inputs: [['x', 'float32', [4]]], outputs: [['y', 'float32', [4]]] });
   const { fields } = lib('model/protobuf');
-  const parts = [...fields(base)].map((f) => base.subarray(f.tagStart, f.end));
-  const graphAt = [...fields(base)].findIndex((f) => f.number === 7);
-  const graph = [...fields(base)][graphAt];
-  const body = base.subarray(graph.start, graph.end);
-  if (where === 'initializer') parts[graphAt] = field(7, 2, Buffer.concat([body, field(5, 2, tensor)]));
-  if (where === 'second graph') parts.splice(graphAt + 1, 0, field(7, 2, field(5, 2, tensor)));
+  const top = [...fields(base)];
+  const parts = top.map((f) => base.subarray(f.tagStart, f.end));
+  const graphAt = top.findIndex((f) => f.number === 7);
+  const body = base.subarray(top[graphAt].start, top[graphAt].end);
+  if (where === 'initializer') parts[graphAt] = bytesField(7, Buffer.concat([body, bytesField(5, tensor)]));
+  if (where === 'second graph') parts.splice(graphAt + 1, 0, bytesField(7, bytesField(5, tensor)));
   if (where === 'constant') {
     // NodeProto: output "w", op_type "Constant", attribute value (t, type TENSOR).
-    const constant = Buffer.concat([field(2, 2, 'w'), field(4, 2, 'Constant'), field(5, 2, Buffer.concat([field(1, 2, 'value'), field(5, 2, tensor), field(20, 0, 4)]))]);
-    parts[graphAt] = field(7, 2, Buffer.concat([field(1, 2, constant), body]));
+    const constant = Buffer.concat([bytesField(2, 'w'), bytesField(4, 'Constant'), bytesField(5, Buffer.concat([bytesField(1, 'value'), bytesField(5, tensor), intField(20, 4)]))]);
+    parts[graphAt] = bytesField(7, Buffer.concat([bytesField(1, constant), body]));
   }
   return Buffer.concat(parts);
 }

@@ -87,9 +87,6 @@ export function pullSource(kind: (typeof PULL_SOURCES)[number], s: CameraSetting
   return kind === 'file' ? new FileSource(location, quality) : new FolderSource(location, s.loop !== false, quality);
 }
 
-/** The sources whose file or URL a message may name, when the node allows it. */
-export const MESSAGE_SOURCES = ['file', 'folder', 'snapshot'] as const;
-
 /**
  * A one-frame source named by msg.path (file, folder: a file in the node's folder) or msg.url
  * (snapshot), each checked as untrusted input first (see untrusted.ts).

@@ -1,7 +1,7 @@
 // The trigger node's engine: one frame of results in, the events it causes out. A start/end
 // rule over the results (optionally inside one zone), and, when zones, lines, dwell or counts
 // are asked for, a tracker whose tracks give enter/leave/dwell/cross/count events.
-import { EdgeAiError, describeValue, numberSetting } from '../errors';
+import { EdgeAiError, choiceSetting, describeValue, numberSetting } from '../errors';
 import type { Box } from '../image/transform';
 import { anchorOf, insidePolygon, overlapShare, type Anchor, type Point, type Zone } from './geometry';
 import { TriggerRule, type ResultLike, type TriggerEvent, type TriggerOptions } from './rule';
@@ -91,14 +91,12 @@ export function triggerConfigFrom(s: TriggerSettings): TriggerConfig {
     }
     return { name, from, to, directions: directions as [string, string] };
   });
-  const units = s.units ?? 'relative';
-  if (units !== 'relative' && units !== 'pixels') throw badSetting('units', 'relative or pixels', units);
+  const units = choiceSetting('units', s.units, 'relative', ['relative', 'pixels'] as const);
   if (units === 'relative') {
     const all = [...zones.flatMap((z) => z.points), ...lines.flatMap((l) => [l.from, l.to])];
     if (all.some(([x, y]) => x < 0 || x > 1 || y < 0 || y > 1)) throw badSetting('zones and lines', 'points between 0 and 1 (fractions of the frame)', all.find(([x, y]) => x < 0 || x > 1 || y < 0 || y > 1));
   }
-  const anchor = s.anchor ?? 'bottom';
-  if (!['bottom', 'center', 'overlap'].includes(anchor)) throw badSetting('anchor', 'bottom, center or overlap', anchor);
+  const anchor = choiceSetting('anchor', s.anchor, 'bottom', ['bottom', 'center', 'overlap'] as const);
   const ruleZone = String(s.ruleZone ?? '');
   if (ruleZone && !zones.some((z) => z.name === ruleZone)) throw badSetting('ruleZone', `one of the zones (${zones.map((z) => z.name).join(', ') || 'none defined'})`, ruleZone);
   const minScore = numberSetting('minScore', s.minScore, 0.5, 0, 1);
@@ -174,10 +172,6 @@ export class TriggerEngine {
   /** Results the rule counted in the last frame. */
   get ruleCount(): number {
     return this.#ruleCount;
-  }
-
-  get tracking(): boolean {
-    return !!this.#tracker;
   }
 
   /** When tick() should next run for a pending end, or undefined. */

@@ -5,6 +5,7 @@
 // one-frame flickers); a track that stops being seen lives on, predicted, for a while, and takes
 // its detection back if it reappears (occlusion), else it dies.
 import { iou } from '../decode/nms';
+import { anchorOf } from './geometry';
 import type { Box } from '../image/transform';
 
 export interface TrackerOptions {
@@ -151,8 +152,8 @@ export class Tracker {
   #take(track: Track, detection: DetectionLike, now: number): void {
     const dt = (now - track.lastSeen) / 1000;
     if (dt > 0) {
-      const [cx, cy] = centre(track.box);
-      const [nx, ny] = centre(detection.box);
+      const [cx, cy] = anchorOf(track.box, 'center');
+      const [nx, ny] = anchorOf(detection.box, 'center');
       const fresh = track.streak > 0 ? VELOCITY_WEIGHT : 1;
       track.velocity = {
         x: track.velocity.x * (1 - fresh) + ((nx - cx) / dt) * fresh,
@@ -167,7 +168,6 @@ export class Tracker {
   }
 }
 
-const centre = (box: Box): [number, number] => [box.x + box.w / 2, box.y + box.h / 2];
 
 /** Farthest a box may have moved, in its own sizes, to be paired by distance. */
 const MAX_JUMP = 1;
@@ -178,8 +178,8 @@ const MAX_AREA_RATIO = 2;
 function near(box: Box, d: DetectionLike): number | undefined {
   const ratio = (box.w * box.h) / (d.box.w * d.box.h);
   if (!(ratio <= MAX_AREA_RATIO && ratio >= 1 / MAX_AREA_RATIO)) return undefined;
-  const [ax, ay] = centre(box);
-  const [bx, by] = centre(d.box);
+  const [ax, ay] = anchorOf(box, 'center');
+  const [bx, by] = anchorOf(d.box, 'center');
   const jump = Math.hypot(ax - bx, ay - by) / Math.max(box.w, box.h, d.box.w, d.box.h);
   return jump <= MAX_JUMP ? -jump : undefined;
 }
