@@ -1,17 +1,36 @@
 // Small helpers shared by the Node-RED adapters (not a node file itself).
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
-import { EdgeAiError } from './lib/errors';
+import { EdgeAiError, STATUS_TEXTS, formatText, type ErrorParams } from './lib/errors';
+import { fitStatus, statusParams } from './lib/status-text';
 
-/** i18n namespace of the engine's error texts (merged into the model node's catalog by the build). */
+/** i18n namespaces of the engine's error and status texts (merged into the model node's catalog by the build). */
 const ENGINE_TEXTS = '@edgeflow/node-red-edge-ai/edge-ai-model:edge-ai-model.engine.';
+const ENGINE_STATUS_TEXTS = '@edgeflow/node-red-edge-ai/edge-ai-model:edge-ai-model.engineStatus.';
+
+/** An error in the user's language, with its status line; what the engine did not make passes through. */
+export interface LocalError extends Error {
+  code?: string;
+  /** The short form for the node's status, when the error has one. */
+  statusText?: string;
+}
+
+/** The catalog's text for `key`, or `fallback` when the catalog has none. */
+function translated(RED: NodeAPI, key: string, params: ErrorParams, fallback: string): string {
+  const text = RED._(key, params);
+  return text && text !== key ? text : fallback;
+}
 
 /** An engine error in the user's language; other errors pass through. */
-export function localError(RED: NodeAPI, err: unknown): Error {
+export function localError(RED: NodeAPI, err: unknown): LocalError {
   if (!(err instanceof EdgeAiError)) return err instanceof Error ? err : new Error(String(err));
-  const key = ENGINE_TEXTS + err.code;
-  const text = RED._(key, err.params);
-  const local = new Error(text && text !== key ? text : err.message);
-  return Object.assign(local, { code: err.code });
+  const local: LocalError = new Error(translated(RED, ENGINE_TEXTS + err.code, err.params, err.message));
+  local.code = err.code;
+  const template = STATUS_TEXTS[err.code];
+  if (template) {
+    const params = statusParams(err.params);
+    local.statusText = translated(RED, ENGINE_STATUS_TEXTS + err.code, params, formatText(template, params));
+  }
+  return local;
 }
 
 export type StatusKind = 'loading' | 'ready' | 'working' | 'error' | 'idle';
@@ -34,7 +53,7 @@ export class StatusLine {
   constructor(private readonly node: Node, private readonly RED: NodeAPI, private readonly type: string) {}
 
   show(kind: StatusKind, key: string, params?: Record<string, string | number>): void {
-    this.node.status({ ...STATUS_LOOK[kind], text: this.RED._(`${this.type}.status.${key}`, params) });
+    this.node.status({ ...STATUS_LOOK[kind], text: fitStatus(this.RED._(`${this.type}.status.${key}`, params)) });
   }
 
   /** For per-frame updates: skipped when the last one is too recent. */
@@ -45,8 +64,9 @@ export class StatusLine {
     this.show(kind, key, params);
   }
 
-  error(err: Error): void {
-    this.node.status({ ...STATUS_LOOK.error, text: err.message.length > 60 ? `${err.message.slice(0, 57)}...` : err.message });
+  /** An error under the node: its short form when it has one, fitted to one line. */
+  error(err: LocalError): void {
+    this.node.status({ ...STATUS_LOOK.error, text: fitStatus(err.statusText ?? err.message) });
   }
 
   clear(): void {

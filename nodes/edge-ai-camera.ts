@@ -69,12 +69,19 @@ module.exports = function register(RED: NodeAPI): void {
       }
     }
 
+    // The log gets one line when a capture fails and one when frames come again, not one per retry.
+    let failing = false;
     function onState(state: CaptureState): void {
       if (closing) return;
       if (state.state === 'connecting') status.show('loading', 'connecting');
-      else if (state.state === 'reconnecting') {
+      else if (state.state === 'streaming' && failing) {
+        failing = false;
+        node.log(RED._('edge-ai-camera.log.recovered'));
+      } else if (state.state === 'reconnecting') {
         const reason = redactUrl(state.reason);
         status.show('loading', 'reconnecting', { seconds: (state.delayMs / 1000).toFixed(1), reason });
+        if (!failing) node.warn(RED._('edge-ai-camera.log.failing', { reason }));
+        failing = true;
       }
     }
 
@@ -116,6 +123,7 @@ module.exports = function register(RED: NodeAPI): void {
       }
     } catch (err) {
       setupError = reportError(err);
+      node.error(setupError);
     }
 
     if (pacer) {

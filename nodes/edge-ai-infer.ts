@@ -1,8 +1,9 @@
 // edge-ai-infer: sends tensors to the model's worker and puts the decoded results in msg.payload.
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { RateMeter, StatusLine, localError } from './adapter';
+import { StatusLine, localError } from './adapter';
 import { annotationsFrom } from './lib/annotate/draw';
+import { countLabels, shortLabel } from './lib/decode/summary';
 import { classSettings, type Detection } from './lib/decode/yolo';
 import { choiceSetting, numberSetting } from './lib/errors';
 import type { ModelHost, RunResult } from './lib/model/host';
@@ -85,7 +86,6 @@ module.exports = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusLine(node, RED, 'edge-ai-infer');
-    const rate = new RateMeter();
     const modelNode = RED.nodes.getNode(def.model) as ModelNode | null;
     let setupError: Error | undefined;
     let settings: DecodeSettings | undefined;
@@ -127,6 +127,16 @@ module.exports = function register(RED: NodeAPI): void {
       );
     }
 
+    /** What the result holds, for the status: "2× person, 1× dog", "macaw 0.93" or "3 outputs". */
+    function found(output: RunResult['output']): string {
+      const say = (key: string, params?: Record<string, string | number>): string => RED._(`edge-ai-infer.status.${key}`, params);
+      if (!Array.isArray(output)) return say('outputs', { count: Object.keys(output).length });
+      if (!output.length) return say('nothing');
+      if (!('box' in output[0])) return say('best', { label: shortLabel(output[0].label), score: output[0].score.toFixed(2) });
+      const { counts, more } = countLabels(output);
+      return [...counts.map(({ label, count }) => say('count', { label, count })), ...(more ? [say('more', { count: more })] : [])].join(', ');
+    }
+
     function pump(): void {
       if (!host || !settings || inFlight >= maxInFlight || closing) return;
       const job = queue.shift();
@@ -151,8 +161,9 @@ module.exports = function register(RED: NodeAPI): void {
             model: path.basename(active.info.path), sha256: result.sha256, latencyMs: round(result.latencyMs), runMs: round(result.runMs),
             queuedMs: sentAt - job.receivedAt, dropped: queue.dropped,
           };
-          const fps = rate.tick();
-          status.routine('working', 'stats', { latency: result.latencyMs.toFixed(1), fps: fps.toFixed(1), dropped: queue.dropped });
+          status.routine('working', queue.dropped ? 'statsDropped' : 'stats', {
+            found: found(result.output), latency: result.latencyMs.toFixed(result.latencyMs < 10 ? 1 : 0), dropped: queue.dropped,
+          });
           job.send(job.msg);
           job.done();
         },

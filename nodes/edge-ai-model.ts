@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
-import { modelCacheDir, registerModelAdmin } from './model-admin';
+import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
 import { modelPreprocessSpec, resolveModelConfig, type ModelNodeSettings } from './lib/model/config';
 import type { ModelInfo } from './lib/model/host';
 import { models, type ModelLease } from './lib/model/registry';
@@ -31,7 +31,9 @@ module.exports = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const baseDir = RED.settings.userDir ?? process.cwd();
-    const config = resolveModelConfig(def, baseDir, modelCacheDir(baseDir));
+    // An unnamed model node is named after its model in the log ("[edge-ai-model:yolov8n-coco]"), as in the editor.
+    node.name ||= def.source === 'catalogue' ? String(def.catalogue ?? '') : path.basename(String(def.path ?? ''));
+    const config = resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
     config.catch((err) => node.error(localError(RED, err)));
 
     node.acquire = (): ModelLease => models.acquireLater(config);

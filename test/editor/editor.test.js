@@ -14,9 +14,8 @@ const { chromium } = require('playwright-core');
 const sharp = require('sharp');
 const { root, assets } = require('../helpers/paths');
 const { startServer } = require('../helpers/server');
-const { startRtspRelay } = require('../helpers/rtsp-server');
 const { startMosquitto } = require('../helpers/mosquitto');
-const { until, delay } = require('../helpers/wait');
+const { delay } = require('../helpers/wait');
 
 /** Poll an async condition until it holds; fail naming `what` after `timeoutMs`. */
 async function eventually(predicate, what, timeoutMs) {
@@ -36,7 +35,8 @@ const FLOW_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-infer', 'ed
 const DIALOGS = {
   'edge-ai-camera': { field: 'fps', bad: '0', message: /The rate must be more than 0/, good: '7', settings: { mode: 'continuous' } },
   'edge-ai-preprocess': { field: 'padValue', bad: '300', message: /Padding must be a whole number from 0 to 255/, good: '0', settings: { settings: 'manual' } },
-  'edge-ai-infer': { field: 'confidence', bad: '1.5', message: /Confidence must be a number from 0 to 1/, good: '0.4' },
+  // With a classifier (the model of these dialogs) the infer dialog shows the classification settings.
+  'edge-ai-infer': { field: 'topK', bad: '0', message: /The number of classes must be a whole number from 1 to 100/, good: '3' },
   'edge-ai-trigger': { field: 'minScore', bad: '2', message: /Min. score must be a number from 0 to 1/, good: '0.6' },
   'edge-ai-annotate': { field: 'quality', bad: '500', message: /JPEG quality must be a whole number from 1 to 100/, good: '70' },
   'edge-ai-model': { field: 'threads', bad: '99', message: /Threads must be a whole number from 1 to 16/, good: '2', config: true },
@@ -47,16 +47,15 @@ describe('the editor in a real browser', function () {
   let server;
   let browser;
   let page;
-  let relay;
   let publisher;
   let broker;
   const pageErrors = [];
 
-  const shot = async (name, locator) => {
+  const shot = async (name, locator, clip) => {
     const target = locator ?? page;
     fs.mkdirSync(SHOTS, { recursive: true });
     const file = path.join(SHOTS, `${name}.png`);
-    await target.screenshot({ path: file });
+    await target.screenshot({ path: file, clip });
     if (process.env.EDGE_AI_SCREENSHOTS) {
       // For the README: a palette PNG, a third of the size.
       fs.mkdirSync(process.env.EDGE_AI_SCREENSHOTS, { recursive: true });
@@ -68,17 +67,13 @@ describe('the editor in a real browser', function () {
   const red = (fn, arg) => page.evaluate(fn, arg);
 
   before(async () => {
-    // Example 03's network camera: the sample video published into an RTSP relay on 127.0.0.1.
-    relay = await startRtspRelay();
-    const cameraUrl = `rtsp://127.0.0.1:${relay.port}/cctv`;
+    // Example 03's network camera: the sample video sent to its UDP port, as its comment says.
     publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1',
-      '-i', path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4'), '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '5',
-      '-f', 'rtsp', '-rtsp_transport', 'tcp', cameraUrl], { stdio: 'ignore' });
-    await until(() => relay.hasPublisher, 'the RTSP publisher');
+      '-i', path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4'), '-f', 'mpegts', 'udp://127.0.0.1:5000'], { stdio: 'ignore' });
     // Example 04's MQTT broker.
     broker = await startMosquitto();
     process.env.EDGE_AI_MODEL_CACHE ??= fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-test-cache-'));
-    server = await startServer({ demo: false, env: { EDGE_AI_CAMERA_URL: cameraUrl, EDGE_AI_MODEL_CACHE: process.env.EDGE_AI_MODEL_CACHE } });
+    server = await startServer({ demo: false, env: { EDGE_AI_MODEL_CACHE: process.env.EDGE_AI_MODEL_CACHE } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -93,7 +88,6 @@ describe('the editor in a real browser', function () {
     await browser?.close();
     await server?.stop();
     publisher?.kill('SIGKILL');
-    await relay?.close();
     await broker?.stop();
   });
 
@@ -179,6 +173,17 @@ describe('the editor in a real browser', function () {
     await shot('help-trigger', page.locator('#red-ui-sidebar'));
   });
 
+  /** Imported nodes follow the pointer until a click on the canvas puts them down. */
+  async function dropImported() {
+    for (let i = 0; i < 10 && await red(() => RED.view.state() === RED.state.IMPORT_DRAGGING); i++) {
+      // Near the canvas' top left, so the whole flow is in view.
+      await page.mouse.move(260 + i * 10, 130);
+      await page.mouse.down();
+      await page.mouse.up();
+      await delay(200);
+    }
+  }
+
   for (const example of EXAMPLES) {
     it(`imports "${example}" from the menu, deploys it, and its nodes reach a non-error status`, async () => {
       // Menu -> Import -> Examples -> our package -> the example, into a new flow.
@@ -192,15 +197,8 @@ describe('the editor in a real browser', function () {
       await entry.click();
       await dialog.locator('#red-ui-clipboard-dialog-import-opt-new').click();
       await page.click('#red-ui-clipboard-dialog-ok');
-      // Imported nodes follow the pointer until a click on the canvas puts them down.
       await page.waitForFunction(() => RED.view.state() === RED.state.IMPORT_DRAGGING);
-      for (let i = 0; i < 10 && await red(() => RED.view.state() === RED.state.IMPORT_DRAGGING); i++) {
-        // Near the canvas' top left, so the whole flow is in view.
-        await page.mouse.move(260 + i * 10, 130);
-        await page.mouse.down();
-        await page.mouse.up();
-        await delay(200);
-      }
+      await dropImported();
       const tab = await red(() => RED.workspaces.active());
       if (example.startsWith('04')) {
         // The broker of this run listens on its own port: set it the way a user would, in the config node.
@@ -227,16 +225,106 @@ describe('the editor in a real browser', function () {
         await shot(`failed-${example}`);
         throw new Error(`${err.message}: ${JSON.stringify(last)}`);
       });
-      const pictured = { '02': 'flow-live-detect', '04': 'flow-count-crossings' }[example.slice(0, 2)];
-      if (pictured) {
-        // The running flow, all of it, with its statuses after a few seconds of work.
-        await red(() => { $('.red-ui-notification').hide(); for (let i = 0; i < 4; i++) RED.actions.invoke('core:zoom-out'); $('#red-ui-workspace-chart').scrollLeft(0).scrollTop(0); });
-        await delay(4000);
-        await shot(pictured, page.locator('#red-ui-workspace'));
-        await red(() => RED.actions.invoke('core:zoom-reset'));
-      }
+      // The running flow, all of it, with its statuses after a few seconds of work: for the README.
+      await page.setViewportSize({ width: 1920, height: 1000 });
+      await red((tab) => {
+        $('.red-ui-notification').hide();
+        RED.menu.setSelected('menu-item-sidebar', false);
+        const box = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
+        RED.nodes.eachNode((n) => {
+          if (n.z !== tab) return;
+          const w = n.w || 120;
+          Object.assign(box, { left: Math.min(box.left, n.x - w / 2), top: Math.min(box.top, n.y - 20), right: Math.max(box.right, n.x + w / 2 + 40), bottom: Math.max(box.bottom, n.y + 40) });
+        });
+        const chart = $('#red-ui-workspace-chart');
+        for (let i = 0; i < 8 && RED.view.scale() * (box.right - box.left) > chart.width() - 20; i++) RED.actions.invoke('core:zoom-out');
+        chart.scrollLeft(Math.max(0, (box.left - 10) * RED.view.scale())).scrollTop(Math.max(0, (box.top - 10) * RED.view.scale()));
+      }, tab);
+      await delay(4000);
+      // Only the flow: the union of its nodes (with their statuses) and wires on the page, and a margin.
+      const clip = await red(() => {
+        const rects = [...document.querySelectorAll('#red-ui-workspace-chart .red-ui-flow-node-group, #red-ui-workspace-chart .red-ui-flow-link')]
+          .map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0);
+        const view = document.querySelector('#red-ui-workspace-chart').getBoundingClientRect();
+        const x = Math.max(view.left, Math.min(...rects.map((r) => r.left)) - 12);
+        const y = Math.max(view.top, Math.min(...rects.map((r) => r.top)) - 12);
+        const right = Math.min(view.right, Math.max(...rects.map((r) => r.right)) + 12);
+        const bottom = Math.min(view.bottom, Math.max(...rects.map((r) => r.bottom)) + 12);
+        return { x, y, width: right - x, height: bottom - y };
+      });
+      await shot(`example-${example.slice(0, 2)}`, page, clip);
+      await red(() => { RED.actions.invoke('core:zoom-reset'); RED.menu.setSelected('menu-item-sidebar', true); });
+      await page.setViewportSize({ width: 1400, height: 950 });
     });
   }
+
+  /** Open a node's dialog, press Done without touching anything; its validity afterwards. */
+  async function doneWithoutChange(id) {
+    const config = await red((id) => {
+      const node = RED.nodes.node(id);
+      if (node._def.category === 'config') RED.editor.editConfig('', node.type, node.id, 'node-input');
+      else RED.editor.edit(node);
+      return node._def.category === 'config';
+    }, id);
+    const ok = page.locator(config ? '#node-config-dialog-ok' : '#node-dialog-ok');
+    await ok.waitFor({ state: 'visible' });
+    await delay(300);
+    await ok.click();
+    await page.waitForFunction(() => !RED.editor.getEditStack().length);
+    return red((id) => { const n = RED.nodes.node(id); return { type: n.type, name: n.name, valid: n.valid !== false }; }, id);
+  }
+
+  it('every node of every example, and the same flows written by hand with only their essential settings, stay valid through Done without a change', async () => {
+    // A hand-written (or old) flow: our nodes with nothing but what names their source and model.
+    const ESSENTIAL = new Set(['id', 'type', 'z', 'x', 'y', 'wires', 'name', 'source', 'path', 'url', 'catalogue', 'model', 'labelsSource', 'labelsFile']);
+    for (const example of EXAMPLES) {
+      const flow = JSON.parse(fs.readFileSync(path.join(root, 'examples', `${example}.json`), 'utf8'));
+      const bare = flow.map((n) => (n.type.startsWith('edge-ai-') ? Object.fromEntries(Object.entries(n).filter(([k]) => ESSENTIAL.has(k))) : n));
+      for (const nodes of [flow, bare]) {
+        const ids = await red((nodes) => {
+          const result = RED.view.importNodes(nodes, { generateIds: true, addFlow: true });
+          const tab = RED.workspaces.active();
+          const out = [];
+          RED.nodes.eachNode((n) => { if (n.z === tab && n.type.startsWith('edge-ai-')) out.push(n.id); });
+          RED.nodes.eachConfig((n) => { if (n.type === 'edge-ai-model' && result && out.some((id) => RED.nodes.node(id).model === n.id)) out.push(n.id); });
+          return out;
+        }, nodes);
+        await dropImported();
+        assert.ok(ids.length >= 4, `${example}: our nodes found`);
+        const label = `${example}${nodes === bare ? ' (essential settings only)' : ''}`;
+        const invalid = await red((ids) => ids.map((id) => RED.nodes.node(id)).filter((n) => n.valid === false).map((n) => `${n.type} "${n.name}"`), ids);
+        assert.deepEqual(invalid, [], `${label}: invalid as imported`);
+        for (const id of ids) {
+          const after = await doneWithoutChange(id);
+          assert.ok(after.valid, `${label}: ${after.type} "${after.name}" turned invalid`);
+        }
+        await red(() => RED.workspaces.remove());
+      }
+    }
+  });
+
+  it('an infer node takes the model of the preprocess node wired into it, and shows only its task\'s settings', async () => {
+    const { infer } = await red((modelPath) => {
+      const tab = RED.workspaces.active();
+      const model = { id: RED.nodes.id(), type: 'edge-ai-model', source: 'file', path: modelPath, task: 'auto' };
+      const pre = { id: RED.nodes.id(), type: 'edge-ai-preprocess', z: tab, x: 200, y: 500, settings: 'model', model: model.id, wires: [[]] };
+      const inf = { id: RED.nodes.id(), type: 'edge-ai-infer', z: tab, x: 450, y: 500, model: '', wires: [] };
+      RED.view.importNodes([model, pre, inf], { generateIds: false, addFlow: false });
+      // What the canvas does when a wire is drawn from the preprocess node's output to the infer node.
+      RED.nodes.addLink({ source: RED.nodes.node(pre.id), sourcePort: 0, target: RED.nodes.node(inf.id) });
+      return { infer: inf.id };
+    }, '${EDGE_AI_MODELS}/classification/mobilenet_v2_224_int8_qdq.onnx');
+    const wired = await red((id) => { const n = RED.nodes.node(id); return { model: n.model, modelPath: RED.nodes.node(n.model)?.path, valid: n.valid }; }, infer);
+    assert.match(wired.modelPath ?? '', /mobilenet_v2_224_int8_qdq/);
+    assert.equal(wired.valid, true);
+    await red((id) => RED.editor.edit(RED.nodes.node(id)), infer);
+    await page.locator('#node-input-topK').waitFor({ state: 'visible' });
+    // The model doctor reads the file: a classifier, so the detection settings stay hidden.
+    await page.waitForFunction(() => !$('#node-input-confidence').is(':visible'), null, { timeout: 20000 });
+    await shot('dialog-infer-classification');
+    await page.click('#node-dialog-cancel');
+    await page.waitForFunction(() => !RED.editor.getEditStack().length);
+  });
 
   it('the camera dialog previews the latest frame of the running flow', async () => {
     await red(() => {

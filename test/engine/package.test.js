@@ -5,38 +5,12 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
 const { root, dist } = require('../helpers/paths');
+const { nodeDefinitions } = require('../../scripts/node-definitions');
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const nodeRedPkg = require('node-red/package.json');
 const coreTypes = new Set(Object.keys(JSON.parse(fs.readFileSync(require.resolve('@node-red/nodes/locales/en-US/messages.json'), 'utf8'))));
-
-/**
- * The registerType calls of a node's editor file, run in a sandbox the way the editor runs them:
- * what the library reads (category, colour, icon, inputs, outputs, defaults) must be in there.
- */
-function editorDefinitions(htmlFile) {
-  const html = fs.readFileSync(htmlFile, 'utf8');
-  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-  const registered = {};
-  const chain = () => new Proxy(function () {}, { get: () => chain(), apply: () => chain() });
-  const editorJs = fs.readFileSync(path.join(root, 'resources', 'edge-ai-editor.js'), 'utf8');
-  const zonesJs = fs.readFileSync(path.join(root, 'resources', 'edge-ai-zones.js'), 'utf8');
-  const window = {};
-  const $ = Object.assign(() => chain(), { extend: (...objects) => Object.assign({}, ...objects) });
-  const sandbox = {
-    window, $, jQuery: $, console,
-    RED: { _: (key) => key, nodes: { registerType: (type, def) => { registered[type] = def; } }, editor: {}, settings: {} },
-  };
-  vm.createContext(sandbox);
-  vm.runInContext(editorJs, sandbox);
-  vm.runInContext(zonesJs, sandbox);
-  sandbox.EdgeAiEditor = window.EdgeAiEditor;
-  sandbox.EdgeAiZones = window.EdgeAiZones;
-  for (const script of scripts) vm.runInContext(script, sandbox);
-  return registered;
-}
 
 /** Every key path of a catalog ("edge-ai-camera.label.source", ...). */
 function keyPaths(object, prefix = '') {
@@ -62,6 +36,9 @@ describe('package checks (the node-red-dev validate rules)', () => {
   it('N01-N02: every node file exists, registers its type with the library\'s fields, no type clashes with a core node, examples cover every node', () => {
     const types = Object.keys(pkg['node-red'].nodes);
     assert.equal(types.length, 6);
+    // The registerType calls of the editor files, run in a sandbox the way the editor runs them:
+    // what the library reads (category, colour, icon, inputs, outputs, defaults) must be in there.
+    const definitions = nodeDefinitions(root);
     const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json'));
     const usedInExamples = new Set(examples.flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, 'examples', f), 'utf8')).map((n) => n.type)));
     for (const type of types) {
@@ -69,7 +46,8 @@ describe('package checks (the node-red-dev validate rules)', () => {
       assert.ok(fs.existsSync(js), `${type}: ${js}`);
       assert.ok(!coreTypes.has(type), `${type} clashes with a core node`);
       assert.ok(usedInExamples.has(type), `N02: an example uses ${type}`);
-      const definition = editorDefinitions(js.replace(/\.js$/, '.html'))[type];
+      assert.ok(fs.existsSync(js.replace(/\.js$/, '.html')), `${type}: its .html beside the .js`);
+      const definition = definitions[type];
       assert.ok(definition, `${type} registered by its .html`);
       const isConfig = definition.category === 'config';
       assert.equal(isConfig, type === 'edge-ai-model');

@@ -37,4 +37,4 @@ const ffmpegsWith = (marker) => childProcesses().filter((c) => c.state !== 'Z' &
 /** Running (not zombie) processes, anywhere, whose command line contains `text`. */
 const processesWith = (text) => processes().filter((p) => p.state !== 'Z' && p.args.includes(text));
 
-module.exports = { childProcesses, commandLinesWith, ffmpegsWith, processesWith };
+module.exports = { processes, childProcesses, commandLinesWith, ffmpegsWith, processesWith };

@@ -66,7 +66,7 @@ describe('hot reload of a changed model file', function () {
     // A model with other inputs and outputs is refused; the running one keeps serving.
     replaceFile(YOLO, modelFile);
     await until(() => statuses.some((s) => s.fill === 'red'), 'the refusal in the status');
-    assert.match(statuses.find((s) => s.fill === 'red').text, /changed model/);
+    assert.match(statuses.find((s) => s.fill === 'red').text, /kept the running model: the new inputs differ/);
     const countAtRefusal = results.length;
     await until(() => results.length >= countAtRefusal + 5, 'results after the refusal');
 

@@ -151,7 +151,7 @@ export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSetting
     label = expandPath(s.path ?? '', baseDir);
     spec = ffmpegSpec({ kind: 'file', path: label, loop: s.loop !== false }, output);
   } else if (kind === 'stream') {
-    const target = urlWithCredentials(s.url, ['rtsp', 'rtsps', 'http', 'https'], credentials);
+    const target = urlWithCredentials(s.url, ['rtsp', 'rtsps', 'http', 'https', 'udp'], credentials);
     label = target.label;
     const rtspTransport = choiceSetting('rtspTransport', s.rtspTransport, 'tcp', ['tcp', 'udp'] as const);
     spec = ffmpegSpec({ kind: 'url', url: target.url, rtspTransport }, output);

@@ -30,9 +30,11 @@ const CONCAT_PROTOCOLS = 'pipe,rtsp,rtsps,rtp,srtp,tcp,udp,tls,http,https,httppr
 /** ffmpeg options of a URL input, as name and value. */
 function urlOptions(input: Extract<FfmpegInput, { kind: 'url' }>): Array<[string, string]> {
   const scheme = /^(\w+):/.exec(input.url)?.[1]?.toLowerCase();
-  return scheme === 'rtsp' || scheme === 'rtsps'
-    ? [['rtsp_transport', input.rtspTransport ?? 'tcp'], ['timeout', IO_TIMEOUT_US]]
-    : [['rw_timeout', IO_TIMEOUT_US]];
+  if (scheme === 'rtsp' || scheme === 'rtsps') return [['rtsp_transport', input.rtspTransport ?? 'tcp'], ['timeout', IO_TIMEOUT_US]];
+  // An MPEG-TS stream sent to a UDP port (encoders, `ffmpeg -f mpegts udp://…`): a late packet
+  // must not end the capture, and silence does, so the supervisor restarts it.
+  if (scheme === 'udp') return [['timeout', IO_TIMEOUT_US], ['overrun_nonfatal', '1']];
+  return [['rw_timeout', IO_TIMEOUT_US]];
 }
 
 /** The input's arguments, and what goes to ffmpeg's stdin. */

@@ -38,7 +38,7 @@ export interface PatternOptions {
   now?: () => number;
 }
 
-/** Moving shapes and a timestamp drawn by sharp: a camera that needs no hardware and no ffmpeg. */
+/** A test pattern drawn by sharp (see patternSvg): a camera that needs no hardware and no ffmpeg. */
 export class TestPatternSource implements FrameSource {
   readonly #options: PatternOptions;
   #background: Promise<Buffer> | undefined;
@@ -69,25 +69,68 @@ export class TestPatternSource implements FrameSource {
   }
 }
 
-function patternSvg(width: number, height: number, time: number, count: number, bars: boolean): string {
-  const phase = (time % 4000) / 4000;
-  const r = Math.max(4, Math.round(Math.min(width, height) / 8));
-  const cx = Math.round(r + (width - 2 * r) * (0.5 + 0.5 * Math.sin(2 * Math.PI * phase)));
-  const sq = Math.round(r * 1.6);
-  const sx = Math.round((width - sq) * phase);
-  const sy = Math.round(height * 0.62);
+/** The stop sign crosses the frame in SIGN_CROSSING_MS, then stays out of it until the cycle ends. */
+const SIGN_CYCLE_MS = 12000;
+const SIGN_CROSSING_MS = 8000;
+
+/**
+ * Colour bars (without a background photo), an analog clock showing the frame's time, a stop
+ * sign that crosses the frame and leaves it, and a time stamp with the frame number. COCO
+ * detectors see the clock and the stop sign (YOLOv8n: "clock" 0.89-0.93, "stop sign" 0.95), so
+ * a flow shows detections, and start and end events, with no camera and no photo.
+ */
+export function patternSvg(width: number, height: number, time: number, count: number, bars: boolean): string {
+  const unit = Math.min(width, height);
   const font = Math.max(10, Math.round(height / 18));
   const colours = ['#ffffff', '#ffff00', '#00ffff', '#00ff00', '#ff00ff', '#ff0000', '#0000ff'];
   const barWidth = width / colours.length;
   const colourBars = bars
-    ? colours.map((c, i) => `<rect x="${Math.round(i * barWidth)}" y="0" width="${Math.ceil(barWidth)}" height="${Math.round(height * 0.25)}" fill="${c}"/>`).join('')
+    ? colours.map((c, i) => `<rect x="${Math.round(i * barWidth)}" y="0" width="${Math.ceil(barWidth)}" height="${Math.round(height * 0.22)}" fill="${c}"/>`).join('')
     : '';
+  const clockRadius = unit * 0.17;
+  const signRadius = unit * 0.13;
+  const phase = (time % SIGN_CYCLE_MS) / SIGN_CROSSING_MS;
+  const signX = phase <= 1 ? -signRadius + (width + 2 * signRadius) * phase : -2 * signRadius;
   const stamp = new Date(time).toISOString().replace('T', ' ').slice(0, 23);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${colourBars}` +
-    `<circle cx="${cx}" cy="${Math.round(height * 0.45)}" r="${r}" fill="#ff6a00" stroke="#000" stroke-width="2"/>` +
-    `<rect x="${sx}" y="${sy}" width="${sq}" height="${sq}" fill="#1e90ff" stroke="#000" stroke-width="2"/>` +
+    analogClock(width - 1.3 * clockRadius, height * 0.4, clockRadius, new Date(time)) +
+    stopSign(signX, height * 0.7, signRadius, height) +
     `<rect x="0" y="${height - font * 1.6}" width="${width}" height="${font * 1.6}" fill="#000" fill-opacity="0.6"/>` +
     `<text x="${font / 2}" y="${height - font * 0.5}" font-family="sans-serif" font-size="${font}" fill="#fff">${stamp}  #${count}</text></svg>`;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** A line from the centre at `degrees` clockwise from 12, `length` of the radius long. */
+function hand(cx: number, cy: number, r: number, degrees: number, length: number, width: number, colour: string): string {
+  const a = (degrees * Math.PI) / 180;
+  return `<line x1="${round1(cx)}" y1="${round1(cy)}" x2="${round1(cx + Math.sin(a) * r * length)}" y2="${round1(cy - Math.cos(a) * r * length)}" ` +
+    `stroke="${colour}" stroke-width="${round1(width)}" stroke-linecap="round"/>`;
+}
+
+function analogClock(cx: number, cy: number, r: number, at: Date): string {
+  const minutes = at.getMinutes() + at.getSeconds() / 60;
+  const ticks = Array.from({ length: 12 }, (_, i) => {
+    const a = (i * Math.PI) / 6;
+    const [sin, cos] = [Math.sin(a), Math.cos(a)];
+    return `<line x1="${round1(cx + sin * r * 0.8)}" y1="${round1(cy - cos * r * 0.8)}" x2="${round1(cx + sin * r * 0.95)}" y2="${round1(cy - cos * r * 0.95)}" stroke="#000" stroke-width="${round1(r * 0.06)}"/>`;
+  }).join('');
+  return `<circle cx="${round1(cx)}" cy="${round1(cy)}" r="${round1(r)}" fill="#fff" stroke="#222" stroke-width="${round1(r * 0.08)}"/>${ticks}` +
+    hand(cx, cy, r, ((at.getHours() % 12) + minutes / 60) * 30, 0.5, r * 0.08, '#000') +
+    hand(cx, cy, r, minutes * 6, 0.75, r * 0.05, '#000') +
+    hand(cx, cy, r, at.getSeconds() * 6, 0.85, r * 0.02, '#c00') +
+    `<circle cx="${round1(cx)}" cy="${round1(cy)}" r="${round1(r * 0.05)}"/>`;
+}
+
+/** A red octagon with a white rim and "STOP" on a grey post reaching down to `bottom`. */
+function stopSign(cx: number, cy: number, r: number, bottom: number): string {
+  const octagon = (radius: number): string => Array.from({ length: 8 }, (_, i) => {
+    const a = ((i + 0.5) * Math.PI) / 4;
+    return `${round1(cx + Math.cos(a) * radius)},${round1(cy + Math.sin(a) * radius)}`;
+  }).join(' ');
+  return `<rect x="${round1(cx - r * 0.06)}" y="${round1(cy)}" width="${round1(r * 0.12)}" height="${round1(bottom - cy)}" fill="#888"/>` +
+    `<polygon points="${octagon(r)}" fill="#fff"/><polygon points="${octagon(r * 0.9)}" fill="#c8102e"/>` +
+    `<text x="${round1(cx)}" y="${round1(cy + r * 0.2)}" font-family="sans-serif" font-weight="bold" font-size="${round1(r * 0.55)}" fill="#fff" text-anchor="middle">STOP</text>`;
 }
 
 /** The same image file on every request. */
