@@ -2,6 +2,7 @@
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { EdgeAiError, STATUS_TEXTS, formatText, type ErrorParams } from './lib/errors';
 import { fitStatus, statusParams } from './lib/status-text';
+import type { ModelLease } from './lib/model';
 
 /** i18n namespaces of the engine's error and status texts (merged into the model node's catalog by the build). */
 const ENGINE_TEXTS = '@edgeflow/node-red-edge-ai/edge-ai-model:edge-ai-model.engine.';
@@ -90,4 +91,9 @@ export class RateMeter {
     }
     return this.#rate;
   }
+}
+
+/** On close: let go of the node's model lease, if it holds one, then tell Node-RED the node is done. */
+export function releaseThen(lease: ModelLease | undefined, done: () => void): void {
+  (lease ? lease.release() : Promise.resolve()).then(done, done);
 }

@@ -2,10 +2,10 @@
 // sends it on as JPEG, for dashboards and snapshots.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
-import { detectionsIn, drawAnnotations, drawingFor, overlaysFrom, type DrawOptions } from './lib/annotate/draw';
-import type { FrameInfo } from './lib/image/decode';
-import { numberSetting } from './lib/errors';
-import { maxPixelsSetting } from './lib/image/limits';
+import { detectionsIn, drawAnnotations, drawingFor, overlaysFrom, type Annotation, type DrawOptions } from './lib/annotate';
+import { maxPixelsSetting, type FrameInfo } from './lib/image';
+import { numberSetting } from './lib/settings';
+import { OrderedOutput } from './lib/ordered';
 import { forgetFrame, registerPreview, rememberFrame } from './preview';
 
 interface AnnotateNodeDef extends NodeDef {
@@ -40,17 +40,18 @@ module.exports = function register(RED: NodeAPI): void {
       status.error(setupError);
     }
     // One drawing at a time, so frames leave in the order they came.
-    let drawing: Promise<void> = Promise.resolve();
-
+    const drawing = new OrderedOutput();
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       if (setupError || !options) return done(setupError);
       const drawOptions = options;
-      drawing = drawing.then(async () => {
-        try {
-          const extra = msg as { image?: unknown; frame?: FrameInfo; annotations?: unknown; detections?: unknown; zones?: unknown; lines?: unknown };
-          // Zones and counting lines from edge-ai-trigger go under the boxes.
-          const annotations = [...overlaysFrom(extra.zones, extra.lines), ...drawingFor(msg.payload, extra.annotations, showScores)];
-          const jpeg = await drawAnnotations(extra.image, extra.frame, annotations, drawOptions);
+      const extra = msg as { image?: unknown; frame?: FrameInfo; annotations?: unknown; detections?: unknown; zones?: unknown; lines?: unknown };
+      // Zones and counting lines from edge-ai-trigger go under the boxes.
+      let annotations: Annotation[] = [];
+      drawing.serial(() => {
+        annotations = [...overlaysFrom(extra.zones, extra.lines), ...drawingFor(msg.payload, extra.annotations, showScores)];
+        return drawAnnotations(extra.image, extra.frame, annotations, drawOptions);
+      }, {
+        value: (jpeg) => {
           const detections = detectionsIn(msg.payload);
           if (detections) extra.detections = detections;
           msg.payload = jpeg;
@@ -59,18 +60,19 @@ module.exports = function register(RED: NodeAPI): void {
           status.routine('ready', 'drawn', { count: annotations.length, fps: rate.tick().toFixed(1) });
           send(msg);
           done();
-        } catch (err) {
+        },
+        error: (err) => {
           const local = localError(RED, err);
           status.error(local);
           done(local);
-        }
+        },
       });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.clear();
       forgetFrame(node.id);
-      drawing.then(done, done);
+      drawing.idle().then(done, done);
     });
   }
   RED.nodes.registerType('edge-ai-annotate', EdgeAiAnnotateNode);

@@ -4,10 +4,8 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
-import { modelPreprocessSpec, resolveModelConfig, type ModelNodeSettings } from './lib/model/config';
-import type { ModelInfo } from './lib/model/host';
-import { models, type ModelLease } from './lib/model/registry';
-import type { PreprocessSpec } from './lib/image/preprocess';
+import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
+import type { PreprocessSpec } from './lib/image';
 
 export interface ModelNode extends Node {
   /** Hold the model for a user node; the caller releases the lease on close. */
@@ -17,14 +15,6 @@ export interface ModelNode extends Node {
 }
 
 type ModelNodeDef = NodeDef & ModelNodeSettings;
-
-function describe(info: ModelInfo): string {
-  const tensors = (list: ModelInfo['inputs']): string => list.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
-  const meta = Object.keys(info.onnx.metadata);
-  return `${path.basename(info.path)} sha256 ${info.sha256.slice(0, 12)}; inputs ${tensors(info.inputs)}; outputs ${tensors(info.outputs)}` +
-    `; ${info.labels ? `${info.labels.length} labels` : 'no labels'}${meta.length ? `; metadata ${meta.join(', ')}` : ''}` +
-    (info.unsignedZeroPoints ? `; signed int8 activations run as unsigned (${info.unsignedZeroPoints} zero points)` : '');
-}
 
 module.exports = function register(RED: NodeAPI): void {
   function EdgeAiModelNode(this: ModelNode, def: ModelNodeDef): void {
@@ -43,9 +33,9 @@ module.exports = function register(RED: NodeAPI): void {
     const own = node.acquire();
     own.ready.then(
       (host) => {
-        node.log(RED._('edge-ai-model.log.loaded', { summary: describe(host.info) }));
+        node.log(RED._('edge-ai-model.log.loaded', { summary: modelSummary(host.info) }));
         host.onEvent((event) => {
-          if (event.type === 'reloaded') node.log(RED._('edge-ai-model.log.reloaded', { summary: describe(event.info) }));
+          if (event.type === 'reloaded') node.log(RED._('edge-ai-model.log.reloaded', { summary: modelSummary(event.info) }));
           else node.warn(localError(RED, event.error));
         });
       },

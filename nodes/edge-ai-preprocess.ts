@@ -1,12 +1,10 @@
 // edge-ai-preprocess: image Buffer in msg.payload -> model input tensor + msg.transform.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StatusLine, localError } from './adapter';
-import { choiceSetting, numberSetting } from './lib/errors';
-import type { FrameInfo } from './lib/image/decode';
-import { preprocessImage, type PreprocessSpec } from './lib/image/preprocess';
-import { DEFAULT_MAX_PIXELS, maxPixelsSetting } from './lib/image/limits';
-import { preprocessSpecFrom, type PreprocessSettings } from './lib/model/config';
-import type { ModelLease } from './lib/model/registry';
+import { StatusLine, localError, releaseThen } from './adapter';
+import { choiceSetting, numberSetting } from './lib/settings';
+import { DEFAULT_MAX_PIXELS, maxPixelsSetting, preprocessImage, type FrameInfo, type PreprocessSpec } from './lib/image';
+import { preprocessSpecFrom, type ModelLease, type PreprocessSettings } from './lib/model';
+import { OrderedOutput } from './lib/ordered';
 import type { ModelNode } from './edge-ai-model';
 
 interface PreprocessNodeDef extends NodeDef, Omit<PreprocessSettings, 'resize'> {
@@ -63,33 +61,26 @@ module.exports = function register(RED: NodeAPI): void {
       (err) => status.error(localError(RED, err)),
     );
 
-    // Images decode in parallel on sharp's threads but leave in arrival order: a small image
-    // must not overtake a large one, or frames would reach the model out of sequence.
-    let previous: Promise<unknown> = Promise.resolve();
+    // Images decode side by side on sharp's threads but leave in arrival order.
+    const ordered = new OrderedOutput();
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const image = msg.payload;
-      const work = spec.then((s) => preprocessImage(image, msg.frame as FrameInfo | undefined, s, materialize, maxPixels));
-      // Its failure is handled when its turn comes; until then Node would call it unhandled.
-      work.catch(() => undefined);
-      const inOrder = previous.then(() => work);
-      previous = inOrder.catch(() => undefined);
-      inOrder
-        .then(
-          ({ tensor, transform }) => {
-            // Keep the original frame for nodes that draw on it later.
-            if (msg.image === undefined && Buffer.isBuffer(image)) msg.image = image;
-            msg.payload = tensor;
-            msg.transform = transform;
-            send(msg);
-            done();
-          },
-          (err) => done(localError(RED, err)),
-        );
+      ordered.parallel(() => spec.then((s) => preprocessImage(image, msg.frame as FrameInfo | undefined, s, materialize, maxPixels)), {
+        value: ({ tensor, transform }) => {
+          // Keep the original frame for nodes that draw on it later.
+          if (msg.image === undefined && Buffer.isBuffer(image)) msg.image = image;
+          msg.payload = tensor;
+          msg.transform = transform;
+          send(msg);
+          done();
+        },
+        error: (err) => done(localError(RED, err)),
+      });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.clear();
-      (lease ? lease.release() : Promise.resolve()).then(done, done);
+      releaseThen(lease, done);
     });
   }
   RED.nodes.registerType('edge-ai-preprocess', EdgeAiPreprocessNode);

@@ -2,9 +2,7 @@
 // tracked objects entering, leaving, dwelling, crossing and being counted.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
-import { EdgeAiError } from './lib/errors';
-import { TriggerEngine, triggerConfigFrom, type FrameResult, type FrameSize, type TriggerSettings } from './lib/trigger/engine';
-import { resultsOf, type TriggerEvent } from './lib/trigger/rule';
+import { TriggerRunner, type FrameResult, type FrameSize, type TriggerEngine, type TriggerEvent, type TriggerSettings } from './lib/trigger';
 import { rememberFrame, forgetFrame, registerPreview } from './preview';
 
 interface TriggerNodeDef extends NodeDef, TriggerSettings {
@@ -26,6 +24,44 @@ function frameSizeOf(msg: FrameMsg): FrameSize | undefined {
   return typeof width === 'number' && typeof height === 'number' ? { width, height } : undefined;
 }
 
+/**
+ * The trigger's state in its status: tracks and counts, an active rule, or idle, shown once when
+ * the rule goes quiet rather than on every frame. `reset()` after the rules changed.
+ */
+function statusReporter(status: StatusLine): { show(engine: TriggerEngine, result?: FrameResult): void; reset(): void } {
+  let idleShown = false;
+  const reset = (): void => {
+    status.show('idle', 'idle');
+    idleShown = true;
+  };
+  const show = (engine: TriggerEngine, result?: FrameResult): void => {
+    const kind = engine.ruleActive ? 'working' : 'ready';
+    if (result?.tracks || engine.ruleActive) idleShown = false;
+    if (result?.tracks) {
+      const parts = [
+        ...result.zones.map((z) => `${z.name} ${z.count}`),
+        ...result.lines.map((l) => `${l.name} ${l.directions.map((d) => `${d} ${l.totals[d] ?? 0}`).join(' / ')}`),
+      ];
+      status.routine(kind, 'tracking', { tracks: result.tracks.length, counts: parts.length ? `· ${parts.join(' · ')}` : '' });
+    } else if (engine.ruleActive) {
+      status.routine(kind, 'active', { count: engine.ruleCount, labels: engine.config.rule.labels.join(', ') || '*' });
+    } else if (!idleShown) {
+      reset();
+    }
+  };
+  return { show, reset };
+}
+
+/**
+ * The event messages: copies of the frame's msg, each with one event as its payload. The frame
+ * Buffer (msg.image) is shared, not copied per event, as Node-RED shares Buffers too.
+ */
+function eventMessages(RED: NodeAPI, msg: FrameMsg, events: readonly TriggerEvent[], detections: unknown): NodeMessage[] {
+  if (!events.length) return [];
+  const { image, ...rest } = msg;
+  return events.map((event) => ({ ...RED.util.cloneMessage(rest), ...(image === undefined ? {} : { image }), payload: event, detections }) as NodeMessage);
+}
+
 module.exports = function register(RED: NodeAPI): void {
   registerPreview(RED);
 
@@ -33,94 +69,34 @@ module.exports = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusLine(node, RED, 'edge-ai-trigger');
-    // The node's own fields; triggerConfigFrom reads the settings it knows and ignores the rest.
-    let settings: TriggerSettings = def;
-    let engine: TriggerEngine | undefined;
-    let setupError: Error | undefined;
-    try {
-      engine = new TriggerEngine(triggerConfigFrom(settings));
-      status.show('idle', 'idle');
-    } catch (err) {
-      setupError = localError(RED, err);
-      status.error(setupError);
-    }
-    let holdTimer: NodeJS.Timeout | undefined;
+    const reporter = statusReporter(status);
     let lastTopic: string | undefined;
-    // Idle is shown once when the rule goes quiet, not on every frame.
-    let idleShown = true;
-
-    function showState(current: TriggerEngine, result?: FrameResult): void {
-      const kind = current.ruleActive ? 'working' : 'ready';
-      if (result?.tracks || current.ruleActive) idleShown = false;
-      if (result?.tracks) {
-        const parts = [
-          ...result.zones.map((z) => `${z.name} ${z.count}`),
-          ...result.lines.map((l) => `${l.name} ${l.directions.map((d) => `${d} ${l.totals[d] ?? 0}`).join(' / ')}`),
-        ];
-        status.routine(kind, 'tracking', { tracks: result.tracks.length, counts: parts.length ? `· ${parts.join(' · ')}` : '' });
-      } else if (current.ruleActive) {
-        status.routine(kind, 'active', { count: current.ruleCount, labels: current.config.rule.labels.join(', ') || '*' });
-      } else if (!idleShown) {
-        status.show('idle', 'idle');
-        idleShown = true;
-      }
-    }
-
-    /**
-     * The event messages: copies of the frame's msg, each with one event as its payload. The
-     * frame Buffer (msg.image) is shared, not copied per event, as Node-RED shares Buffers too.
-     */
-    function eventMessages(msg: FrameMsg, events: readonly TriggerEvent[], detections: unknown): NodeMessage[] {
-      if (!events.length) return [];
-      const { image, ...rest } = msg;
-      return events.map((event) => ({ ...RED.util.cloneMessage(rest), ...(image === undefined ? {} : { image }), payload: event, detections }) as NodeMessage);
-    }
-
-    /** An end can fall due while no frames arrive (camera stopped): a timer sends it then. */
-    function armHoldTimer(current: TriggerEngine): void {
-      clearTimeout(holdTimer);
-      const deadline = current.nextDeadline();
-      if (deadline === undefined) return;
-      holdTimer = setTimeout(() => {
-        const event = current.tick(Date.now());
-        // Timers may fire a millisecond before the clock says the hold is over: try again then.
-        if (!event) return armHoldTimer(current);
-        showState(current);
+    // The node's own fields; triggerConfigFrom reads the settings it knows and ignores the rest.
+    const runner = new TriggerRunner(def, {
+      msgRules: def.msgRules === true,
+      timedEvent: (event, engine) => {
+        reporter.show(engine);
         node.send([{ topic: lastTopic, payload: event, detections: [] } as NodeMessage, null]);
-      }, Math.max(0, deadline - Date.now()));
-    }
-
-    function changeRules(msg: FrameMsg): void {
-      if (!def.msgRules) throw new EdgeAiError('msgRulesOff');
-      const next = { ...settings, ...msg.rules };
-      // Checked in full before anything changes: a bad msg.rules leaves the running rules alone.
-      const replacement = new TriggerEngine(triggerConfigFrom(next));
-      settings = next;
-      engine = replacement;
-      setupError = undefined;
-      clearTimeout(holdTimer);
-      status.show('idle', 'idle');
-      idleShown = true;
-    }
+      },
+    });
+    const setupError = runner.setupError === undefined ? undefined : localError(RED, runner.setupError);
+    if (setupError) status.error(setupError);
+    else reporter.reset();
 
     node.on('input', (msg: FrameMsg, send: (m: Array<NodeMessage | NodeMessage[] | null>) => void, done: (err?: Error) => void) => {
       try {
         if (msg.rules !== undefined) {
-          changeRules(msg);
+          runner.changeRules(msg.rules);
+          reporter.reset();
           return done();
         }
-        if (!engine) return done(setupError);
-        const results = resultsOf(msg.payload);
         const time = typeof msg.frame?.time === 'number' && Number.isFinite(msg.frame.time) ? msg.frame.time : Date.now();
-        const result = engine.update(results, frameSizeOf(msg), time);
+        const result = runner.update(msg.payload, frameSizeOf(msg), time);
         lastTopic = msg.topic;
         if (msg.image !== undefined) rememberFrame(node.id, msg.image, msg.frame);
-        armHoldTimer(engine);
-        showState(engine, result);
-        const events = eventMessages(msg, result.events, result.results);
-        Object.assign(msg, {
-          payload: result.results, tracks: result.tracks, zones: result.zones, lines: result.lines,
-        });
+        reporter.show(runner.engine!, result);
+        const events = eventMessages(RED, msg, result.events, result.results);
+        Object.assign(msg, { payload: result.results, tracks: result.tracks, zones: result.zones, lines: result.lines });
         send([events.length ? events : null, msg as NodeMessage]);
         done();
       } catch (err) {
@@ -129,7 +105,7 @@ module.exports = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      clearTimeout(holdTimer);
+      runner.close();
       forgetFrame(node.id);
       status.clear();
       done();

@@ -7,8 +7,8 @@ import type { Request, Response } from 'express';
 import { localError } from './adapter';
 import { requirePermission } from './admin-auth';
 import { EdgeAiError } from './lib/errors';
-import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel, type FetchProgress } from './lib/model/catalogue';
-import { inspectInWorker } from './lib/model/session-worker';
+import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel, type FetchProgress } from './lib/catalogue';
+import { inspectInWorker } from './lib/model';
 import { expandPath } from './lib/paths';
 
 /** HTTP status for an engine error code; anything unknown is a server error. */

@@ -4,8 +4,7 @@ import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { localError } from './adapter';
 import { requirePermission } from './admin-auth';
-import type { FrameInfo } from './lib/image/decode';
-import { PREVIEW_MAX_WIDTH, previewJpeg } from './lib/image/preview';
+import { PREVIEW_MAX_WIDTH, previewJpeg, type FrameInfo } from './lib/image';
 
 /** Only references: the frames are the msgs' own Buffers, kept until the next one replaces them. */
 const latest = new Map<string, { image: unknown; frame?: FrameInfo; time: number }>();

@@ -40,7 +40,6 @@ const WARMUP = 3;
 const THREADS = 1;
 
 const nodeFiles = ourNodes(['camera', 'preprocess', 'model', 'infer']);
-const lib = (name) => require(path.join(root, 'dist', 'lib', name));
 const loadFlow = (flow) => loadRunnerFlow(nodeFiles, flow);
 
 /** Files under the assets' models folder, or absolute paths (the variants made by makeVariants). */
@@ -104,7 +103,8 @@ function sessionOptions() {
 /** The floor: session.run in a loop on a pre-made tensor, nothing else. `model`: file under the assets' models, or bytes. */
 async function bare(model) {
   const session = await ort.InferenceSession.create(typeof model === 'string' ? path.resolve(models, model) : model, sessionOptions());
-  const input = session.inputMetadata[0];
+  // A tensor input (the metadata's other kind has no shape).
+  const input = /** @type {import('onnxruntime-node').InferenceSession.TensorValueMetadata} */ (session.inputMetadata[0]);
   const data = new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.5);
   const feeds = { [input.name]: new ort.Tensor('float32', data, input.shape) };
   const warm = performance.now();
@@ -127,7 +127,7 @@ async function bare(model) {
  * it for this model), per frame: the part of the flow's CPU that is the JPEG, not the pipeline.
  */
 async function decodeCpuMs(modelName, jpeg) {
-  const { preprocessImage } = lib('image/preprocess');
+  const { preprocessImage } = require('../dist/lib/image');
   const { spec } = await preparedInput(modelPath(modelName), 'kite_and_cold.jpg');
   for (let i = 0; i < 5; i++) await preprocessImage(jpeg, undefined, spec, false);
   const cpu = process.cpuUsage();
@@ -235,10 +235,10 @@ const DECODERS = [
 
 /** A photo preprocessed the way the model doctor proposes, ready for session.run. */
 async function preparedInput(modelPath, photo) {
-  const { examineModel } = lib('model/doctor');
-  const { readOnnxModelInfo } = lib('model/onnx-metadata');
-  const { modelPreprocessSpec } = lib('model/config');
-  const { preprocessImage } = lib('image/preprocess');
+  const { examineModel } = require('../dist/lib/model');
+  const { readOnnxModelInfo } = require('../dist/lib/onnx');
+  const { modelPreprocessSpec } = require('../dist/lib/model');
+  const { preprocessImage } = require('../dist/lib/image');
   const onnx = readOnnxModelInfo(fs.readFileSync(modelPath));
   const doctor = examineModel(onnx);
   const p = doctor.preprocess;
@@ -253,8 +253,8 @@ async function preparedInput(modelPath, photo) {
  * runs next to the model's own session.run on the same input.
  */
 async function decodeTimes(entry) {
-  const { detectorSetup } = lib('model/describe');
-  const { decodeDetections } = lib('decode/detectors');
+  const { detectorSetup } = require('../dist/lib/model');
+  const { decodeDetections } = require('../dist/lib/decode');
   const modelPath = path.join(models, entry.model);
   const { onnx, doctor, spec, transform, tensor } = await preparedInput(modelPath, entry.photo);
   const session = await ort.InferenceSession.create(modelPath, sessionOptions());
@@ -293,9 +293,8 @@ async function decodeTimes(entry) {
 
 /** What a model says about every photo: top-1 for classifiers, detections for detectors. */
 async function answers(modelFile) {
-  const { detectorSetup } = lib('model/describe');
-  const { decodeDetections } = lib('decode/detectors');
-  const { toProbabilities } = lib('decode/classification');
+  const { detectorSetup } = require('../dist/lib/model');
+  const { decodeDetections, toProbabilities } = require('../dist/lib/decode');
   const file = path.resolve(models, modelFile);
   const session = await ort.InferenceSession.create(file, sessionOptions());
   const result = {};
@@ -321,7 +320,7 @@ async function answers(modelFile) {
  * the model node runs them on x86 with VNNI (activations made unsigned); the rewrite is exact.
  */
 async function signedInt8(name) {
-  const { signedActivations, unsignedActivations, unsignedActivationsPayOff } = lib('model/unsigned-activations');
+  const { signedActivations, unsignedActivations, unsignedActivationsPayOff } = require('../dist/lib/model');
   const signed = signedActivations(fs.readFileSync(path.join(models, MODELS[name].file)));
   const unsigned = unsignedActivations(signed.bytes).bytes;
   const runs = [];
@@ -332,7 +331,7 @@ async function signedInt8(name) {
 
 /** int8 against fp32: bare speed in the same run, and whether the answers agree. */
 async function quantization(fp32, int8) {
-  const { iou } = lib('decode/nms');
+  const { iou } = require('../dist/lib/decode');
   // Interleaved, twice each, so drift on a shared machine hits both alike.
   const runs = [];
   for (let i = 0; i < 2; i++) runs.push([await bare(MODELS[int8].file), await bare(MODELS[fp32].file)]);

@@ -35,7 +35,7 @@ if (!tsc && prepare) {
 if (!tsc) throw new Error('TypeScript is not installed: run "npm install" first');
 
 fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', root, ...(release ? ['--sourceMap', 'false'] : [])], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', root, ...(release ? ['--sourceMap', 'false', '--declaration', 'false'] : [])], { stdio: 'inherit' });
 
 for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
   if (file.endsWith('.html')) fs.copyFileSync(path.join(root, 'nodes', file), path.join(dist, file));
@@ -43,8 +43,8 @@ for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
 fs.cpSync(path.join(root, 'icons'), path.join(dist, 'icons'), { recursive: true });
 fs.cpSync(path.join(root, 'locales'), path.join(dist, 'locales'), { recursive: true });
 
-const { ERROR_TEXTS, STATUS_TEXTS } = require(path.join(dist, 'lib', 'errors.js'));
-const { DOCTOR_TEXTS } = require(path.join(dist, 'lib', 'model', 'doctor.js'));
+const { ERROR_TEXTS, STATUS_TEXTS } = require(path.join(dist, 'lib', 'errors'));
+const { DOCTOR_TEXTS } = require(path.join(dist, 'lib', 'model'));
 const catalogFile = path.join(dist, 'locales', 'en-US', 'edge-ai-model.json');
 const catalog = JSON.parse(fs.readFileSync(catalogFile, 'utf8'));
 catalog['edge-ai-model'].engine = ERROR_TEXTS;

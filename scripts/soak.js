@@ -39,7 +39,7 @@ const RECOVERY_S = 30;
 const assets = path.resolve(root, '..', 'shared', 'assets');
 const models = path.join(assets, 'models');
 const VIDEO = path.join(assets, 'media', 'video', 'vtest_h264.mp4');
-const { SessionWorker } = require(path.join(root, 'dist', 'lib', 'model', 'session-worker.js'));
+const { SessionWorker } = require('../dist/lib/model');
 
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
 const threadCount = () => fs.readdirSync('/proc/self/task').length;

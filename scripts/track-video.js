@@ -102,7 +102,7 @@ async function main() {
 async function drawTracks(first, paths, file) {
   if (!first) return;
   const sharp = require('sharp');
-  const { overlaysFrom, annotationSvg, colourFor } = require(path.join(root, 'dist', 'lib', 'annotate', 'draw.js'));
+  const { overlaysFrom, annotationSvg, colourFor } = require('../dist/lib/annotate');
   const { width, height } = await sharp(first.image).metadata();
   const trails = [...paths].filter(([, points]) => points.length > 1).map(([id, points]) => ({ type: 'line', points, stroke: colourFor(id), label: `#${id}` }));
   const svg = annotationSvg([...overlaysFrom(first.zones, first.lines), ...trails], width, height, { lineWidth: 2, fontSize: 11 });

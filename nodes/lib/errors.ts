@@ -117,22 +117,3 @@ export function describeValue(value: unknown): string {
   }
   return typeof value;
 }
-
-/** Validate a numeric setting once at deploy (house rule 1). */
-export function numberSetting(name: string, raw: unknown, fallback: number, min: number, max: number, integer = false): number {
-  const value = raw === undefined || raw === null || raw === '' ? fallback : Number(raw);
-  const ok = Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));
-  if (!ok) {
-    const kind = integer ? 'an integer' : 'a number';
-    throw new EdgeAiError('badSetting', { name, expected: `${kind} from ${min} to ${max}`, received: JSON.stringify(raw) });
-  }
-  return value;
-}
-
-export function choiceSetting<T extends string>(name: string, raw: unknown, fallback: T, allowed: readonly T[]): T {
-  const value = raw === undefined || raw === null || raw === '' ? fallback : raw;
-  if (!allowed.includes(value as T)) {
-    throw new EdgeAiError('badSetting', { name, expected: `one of ${allowed.join(', ')}`, received: JSON.stringify(raw) });
-  }
-  return value as T;
-}

@@ -1,3 +1,5 @@
+// Paths from node settings: ${VAR} parts from the environment, ~ and relative paths resolved,
+// and names checked to stay inside a folder (no .., no absolute paths, no links out).
 import { realpath } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';

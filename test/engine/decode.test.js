@@ -2,20 +2,10 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { models, lib } = require('../helpers/paths');
-const { nonMaxSuppression, iou } = lib('decode/nms');
-const { topK, toProbabilities } = lib('decode/classification');
-const { decodeYolo, readYoloLayout, classSettings } = lib('decode/yolo');
-const { decodeYoloxGrid } = lib('decode/yolox');
-const { decodeBoxesScores } = lib('decode/boxes-scores');
-const { decodeYunet } = lib('decode/yunet');
-const { decodeBlazeFace } = lib('decode/blazeface');
-const { decodeEndToEnd } = lib('decode/end-to-end');
-const { decodeTfDetection, labelIndexOffset } = lib('decode/tf-detection');
-const { decodeMoveNet } = lib('decode/movenet');
-const { decodeDetections } = lib('decode/detectors');
-const { readOnnxModelInfo } = lib('model/onnx-metadata');
-const { parseUltralyticsNames, parseLabelLines } = lib('model/labels');
+const { models } = require('../helpers/paths');
+const { nonMaxSuppression, iou, topK, toProbabilities, decodeYolo, readYoloLayout, classSettings, decodeYoloxGrid, decodeBoxesScores, decodeYunet, decodeBlazeFace, decodeEndToEnd, decodeTfDetection, labelIndexOffset, decodeMoveNet, decodeDetections } = require('../../dist/lib/decode');
+const { readOnnxModelInfo } = require('../../dist/lib/onnx');
+const { parseUltralyticsNames, parseLabelLines } = require('../../dist/lib/model');
 
 const box = (x, y, w, h) => ({ x, y, w, h });
 const options = { layout: 'auto', confidence: 0.25, iou: 0.5, maxDetections: 100, classAgnostic: false };

@@ -2,9 +2,9 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { models, lib } = require('../helpers/paths');
-const { readOnnxModelInfo } = lib('model/onnx-metadata');
-const { examineModel } = lib('model/doctor');
+const { models } = require('../helpers/paths');
+const { readOnnxModelInfo } = require('../../dist/lib/onnx');
+const { examineModel } = require('../../dist/lib/model');
 
 const examine = (file) => examineModel(readOnnxModelInfo(fs.readFileSync(path.join(models, file))));
 const codes = (report) => report.notes.map((n) => n.code);

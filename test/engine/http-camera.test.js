@@ -7,9 +7,8 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const sharp = require('sharp');
-const { assets, lib } = require('../helpers/paths');
-const { mjpegCamera } = lib('camera/streams');
-const { JpegStreamSplitter } = lib('camera/jpeg-stream');
+const { assets } = require('../helpers/paths');
+const { mjpegCamera, JpegStreamSplitter } = require('../../dist/lib/camera');
 const { delay, until, freePort } = require('../helpers/wait');
 
 
@@ -57,7 +56,7 @@ describe('HTTP MJPEG camera', function () {
     });
     server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address();
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
     const frames = [];
     const options = { initialBackoffMs: 100, maxBackoffMs: 800, stallTimeoutMs: 2000 };
     const camera = mjpegCamera(`http://127.0.0.1:${port}/`, { idleTimeoutMs: 2000 }, { frame: (f) => frames.push(f), state: () => undefined }, options);

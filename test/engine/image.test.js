@@ -3,13 +3,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
-const { images, lib } = require('../helpers/paths');
+const { images } = require('../helpers/paths');
 const { bmp } = require('../helpers/bmp');
-const { planResize, boxToSource, pointToModel } = lib('image/transform');
-const { convertPixels, NORMALIZE_PRESETS } = lib('image/tensor');
-const { preprocessImage } = lib('image/preprocess');
-const { decodeBmp } = lib('image/bmp');
-const { openImage, sniffFormat } = lib('image/decode');
+const { planResize, boxToSource, pointToModel, convertPixels, NORMALIZE_PRESETS, preprocessImage, decodeBmp, openImage, sniffFormat } = require('../../dist/lib/image');
 
 const spec = (over) => ({
   width: 64, height: 64, resize: 'letterbox', padValue: 114, align: 'center', channels: 'rgb',

@@ -3,10 +3,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
-const { models, lib } = require('../helpers/paths');
-const { resizeYoloInput } = lib('model/input-size');
-const { readOnnxModelInfo } = lib('model/onnx-metadata');
-const { examineModel } = lib('model/doctor');
+const { models } = require('../helpers/paths');
+const { resizeYoloInput } = require('../../dist/lib/tools');
+const { readOnnxModelInfo } = require('../../dist/lib/onnx');
+const { examineModel } = require('../../dist/lib/model');
 
 const YOLOV8N = path.join(models, 'detection', 'yolov8n_640_agpl.onnx');
 
@@ -27,7 +27,7 @@ describe('YOLO input size change', () => {
     await session.release();
     assert.deepEqual(out.output0.dims, [1, 84, 2100]);
     // Box centres in input pixels: the anchors now span 320, not 640.
-    const cx = out.output0.data.subarray(0, 2100);
+    const cx = /** @type {Float32Array} */ (out.output0.data).subarray(0, 2100);
     assert.ok(Math.max(...cx) < 400 && Math.max(...cx) > 250, `largest centre x ${Math.max(...cx)}`);
   });
 

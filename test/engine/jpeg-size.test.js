@@ -3,8 +3,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
-const { images, lib } = require('../helpers/paths');
-const { jpegDisplaySize } = lib('image/jpeg-size');
+const { images } = require('../helpers/paths');
+const { jpegDisplaySize } = require('../../dist/lib/image');
 
 async function sharpSize(data) {
   const meta = await sharp(data).metadata();

@@ -1,8 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { lib } = require('../helpers/paths');
-const { MjpegParser, boundaryFromContentType } = lib('camera/mjpeg');
+const { MjpegParser, boundaryFromContentType } = require('../../dist/lib/camera');
 
 /** A fake JPEG: SOI, some bytes (which may contain CR, LF and dashes), EOI. */
 const jpeg = (n, size = 200) => {

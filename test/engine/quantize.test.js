@@ -3,10 +3,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
-const { models, images, lib } = require('../helpers/paths');
+const { models, images } = require('../helpers/paths');
 const { buildModel, tinyClassifier } = require('../helpers/onnx-builder');
-const { quantizeModel, calibrationInputs } = lib('model/quantize');
-const { OnnxGraph, tensorValues } = lib('model/onnx-graph');
+const { quantizeModel, calibrationInputs } = require('../../dist/lib/tools');
+const { OnnxGraph, tensorValues } = require('../../dist/lib/onnx');
 
 /** A repeatable pseudo-random sequence (tests must give the same model and data every run). */
 function random(seed) {

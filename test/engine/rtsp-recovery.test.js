@@ -7,13 +7,12 @@
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { assets, lib } = require('../helpers/paths');
+const { assets } = require('../helpers/paths');
 const { delay, until } = require('../helpers/wait');
 const { ffmpegsWith } = require('../helpers/processes');
 const { startRtspRelay } = require('../helpers/rtsp-server');
-const { processCamera } = lib('camera/streams');
-const { ffmpegSpec } = lib('camera/ffmpeg');
-const { jpegDisplaySize } = lib('image/jpeg-size');
+const { processCamera, ffmpegSpec } = require('../../dist/lib/camera');
+const { jpegDisplaySize } = require('../../dist/lib/image');
 
 const ROUNDS = 20;
 const STALL_MS = 2000;

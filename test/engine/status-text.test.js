@@ -2,11 +2,10 @@
 // Status lines: the part that says what to fix first, long paths shortened in the middle, and
 // the infer node's count of what it found.
 const assert = require('node:assert/strict');
-const { lib } = require('../helpers/paths');
 
-const { fitStatus, statusParams, STATUS_MAX_LENGTH } = lib('status-text');
-const { STATUS_TEXTS, ERROR_TEXTS, formatText } = lib('errors');
-const { countLabels, shortLabel } = lib('decode/summary');
+const { fitStatus, statusParams, STATUS_MAX_LENGTH } = require('../../dist/lib/status-text');
+const { STATUS_TEXTS, ERROR_TEXTS, formatText } = require('../../dist/lib/errors');
+const { countLabels, shortLabel } = require('../../dist/lib/decode');
 
 describe('status lines', () => {
   it('keep a short text as it is, and shorten a long path in its middle so the file name stays', () => {

@@ -2,9 +2,7 @@
 // The trigger engine on recorded detection sequences with a made-up clock (a frame every
 // 100 ms): debouncing, tracking through occlusions, zones, dwell, line crossings and counts.
 const assert = require('node:assert/strict');
-const { lib } = require('../helpers/paths');
-const { TriggerEngine, triggerConfigFrom } = lib('trigger/engine');
-const { overlapShare, insidePolygon, signedDistance, crossesSegment } = lib('trigger/geometry');
+const { TriggerEngine, triggerConfigFrom, overlapShare, insidePolygon, signedDistance, crossesSegment } = require('../../dist/lib/trigger');
 
 const FRAME = { width: 1000, height: 1000 };
 const STEP = 100;

@@ -1,7 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { lib } = require('../helpers/paths');
-const { TriggerRule } = lib('trigger/rule');
+const { TriggerRule } = require('../../dist/lib/trigger');
 
 const person = (score = 0.9) => ({ label: 'person', score });
 const dog = (score = 0.9) => ({ label: 'dog', score });

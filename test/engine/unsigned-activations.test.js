@@ -3,10 +3,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
-const { models, lib } = require('../helpers/paths');
+const { models } = require('../helpers/paths');
 const { buildModel } = require('../helpers/onnx-builder');
-const { unsignedActivations, signedActivations } = lib('model/unsigned-activations');
-const { readOnnxModelInfo } = lib('model/onnx-metadata');
+const { unsignedActivations, signedActivations } = require('../../dist/lib/model');
+const { readOnnxModelInfo } = require('../../dist/lib/onnx');
 
 /**
  * A QDQ 1x1 convolution as onnxruntime's quantizer writes it: the input and the output each
@@ -47,7 +47,7 @@ async function run(bytes, input) {
 
 /** Zero-point initializers by name: [data type, values] as the rewritten file stores them. */
 function zeroPoints(bytes) {
-  const { fields, text } = lib('model/protobuf');
+  const { fields, text } = require('../../dist/lib/onnx');
   const graph = [...fields(bytes)].find((f) => f.number === 7);
   const found = {};
   for (const f of fields(bytes, graph.start, graph.end)) {

@@ -1,33 +1,12 @@
 'use strict';
 // Builds tiny ONNX models in code for tests where only the plumbing matters.
-// Writes the protobuf wire format by hand (ModelProto, GraphProto, NodeProto, ...).
+// Writes the protobuf wire format with the engine's own ONNX writer (dist/lib/onnx).
+const { DATA_TYPE, lengthField, tensorValueInfo, varintField } = require('../../dist/lib/onnx');
 
-const ELEM = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 };
+const intField = varintField;
+const bytesField = lengthField;
 
-function varint(n) {
-  const bytes = [];
-  let v = BigInt(n);
-  if (v < 0n) v += 1n << 64n;
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v) byte |= 0x80;
-    bytes.push(byte);
-  } while (v);
-  return Buffer.from(bytes);
-}
-const key = (field, wire) => varint(field * 8 + wire);
-const intField = (field, n) => Buffer.concat([key(field, 0), varint(n)]);
-const bytesField = (field, data) => {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');
-  return Buffer.concat([key(field, 2), varint(buf.length), buf]);
-};
-
-function valueInfo(name, type, dims) {
-  const shape = Buffer.concat(dims.map((d) => bytesField(1, typeof d === 'number' ? intField(1, d) : bytesField(2, d))));
-  const tensorType = Buffer.concat([intField(1, ELEM[type]), bytesField(2, shape)]);
-  return Buffer.concat([bytesField(1, name), bytesField(2, bytesField(1, tensorType))]);
-}
+const valueInfo = (name, type, dims) => tensorValueInfo(name, DATA_TYPE[type], dims).encoded;
 
 /** TensorProto with its values as little-endian raw data. */
 const TYPED = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array };
@@ -36,7 +15,7 @@ function tensorProto(type, dims, values, name) {
   const raw = type === 'int64'
     ? Buffer.from(BigInt64Array.from(values, (v) => BigInt(v)).buffer)
     : Buffer.from(TYPED[type].from(values).buffer);
-  return Buffer.concat([...dims.map((d) => intField(1, d)), intField(2, ELEM[type]), ...(name ? [bytesField(8, name)] : []), bytesField(9, raw)]);
+  return Buffer.concat([...dims.map((d) => intField(1, d)), intField(2, DATA_TYPE[type]), ...(name ? [bytesField(8, name)] : []), bytesField(9, raw)]);
 }
 
 function attribute(name, value) {

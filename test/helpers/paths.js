@@ -16,5 +16,4 @@ module.exports = {
   assets,
   models: path.join(assets, 'models'),
   images: path.join(assets, 'media', 'images'),
-  lib: (name) => require(path.join(dist, 'lib', name)),
 };

@@ -10,6 +10,7 @@ const { freePort } = require('./wait');
 /**
  * Start Node-RED with the package linked into a fresh user dir and the demo flows (or none).
  * `launch(port, userDir)` returns the child process (default: startNodeRed with `settings`).
+ * @param {{ settings?: string, launch?: (port: number, userDir: string) => import('node:child_process').ChildProcess, demo?: boolean, env?: object }} [options]
  */
 async function startServer({ settings = '', launch, demo = true, env = {} } = {}) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-server-'));

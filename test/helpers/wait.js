@@ -17,7 +17,7 @@ async function until(predicate, what, timeoutMs = 20000) {
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     }).on('error', reject);
   });

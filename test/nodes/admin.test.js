@@ -36,6 +36,7 @@ describe('admin routes with adminAuth on', function () {
   });
   after(() => server?.stop());
 
+  /** @param {string} route @param {{ user?: string, method?: string }} [options] */
   const call = (route, { user, method = 'GET' } = {}) => fetch(`${server.base}${route}`, {
     method, headers: user ? { Authorization: `Bearer ${tokens[user]}` } : {},
   });

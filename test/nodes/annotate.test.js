@@ -7,8 +7,8 @@ const os = require('node:os');
 const path = require('node:path');
 const sharp = require('sharp');
 const { helper, load, collect } = require('../helpers/flow');
-const { images, lib } = require('../helpers/paths');
-const { colourFor, annotationSvg } = lib('annotate/draw');
+const { images } = require('../helpers/paths');
+const { colourFor, annotationSvg } = require('../../dist/lib/annotate');
 
 const PHOTO = path.join(images, 'kite_and_cold.jpg');
 const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));

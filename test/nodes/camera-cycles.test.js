@@ -6,8 +6,8 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { helper, load, collect, delay } = require('../helpers/flow');
-const { assets, lib } = require('../helpers/paths');
-const { JpegStreamSplitter } = lib('camera/jpeg-stream');
+const { assets } = require('../helpers/paths');
+const { JpegStreamSplitter } = require('../../dist/lib/camera');
 
 const VIDEO = path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4');
 const CYCLES = 50;

@@ -8,8 +8,8 @@ const http = require('node:http');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
 const { delay, until, freePort } = require('../helpers/wait');
-const { assets, lib } = require('../helpers/paths');
-const { JpegStreamSplitter } = lib('camera/jpeg-stream');
+const { assets } = require('../helpers/paths');
+const { JpegStreamSplitter } = require('../../dist/lib/camera');
 
 const VIDEO = path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4');
 const PASSWORD = 'p4ss-w0rd-secret';

@@ -8,10 +8,10 @@ const os = require('node:os');
 const path = require('node:path');
 const sharp = require('sharp');
 const { helper, load, collect } = require('../helpers/flow');
-const { images, models, lib } = require('../helpers/paths');
+const { images, models } = require('../helpers/paths');
 const { fixedOutputModel } = require('../helpers/onnx-builder');
-const { boxToSource, pointToSource } = lib('image/transform');
-const { colourFor } = lib('annotate/draw');
+const { boxToSource, pointToSource } = require('../../dist/lib/image');
+const { colourFor } = require('../../dist/lib/annotate');
 
 const PHOTO = path.join(images, 'kite_and_cold.jpg'); // 1352x900
 const near = (got, want, what) => assert.ok(Math.abs(got - want) < 0.01, `${what}: ${got} vs ${want}`);
@@ -29,7 +29,12 @@ describe('detector layouts without a model in the assets', function () {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   afterEach(() => helper.unload());
 
-  /** Write the model, run one photo through camera, preprocess (from the model) and infer. */
+  /**
+   * Write the model, run one photo through camera, preprocess (from the model) and infer.
+   * @param {string} name
+   * @param {*} model
+   * @param {{ photo?: string, modelNode?: object, infer?: object, annotate?: boolean }} [options]
+   */
   async function detect(name, model, { photo = PHOTO, modelNode = {}, infer = {}, annotate } = {}) {
     const file = path.join(tmp, `${name}.onnx`);
     fs.writeFileSync(file, model);

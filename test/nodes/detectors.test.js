@@ -4,8 +4,8 @@
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
-const { images, lib } = require('../helpers/paths');
-const { iou } = lib('decode/nms');
+const { images } = require('../helpers/paths');
+const { iou } = require('../../dist/lib/decode');
 
 const MODELS = {
   yolox: { path: '${EDGE_AI_MODELS}/detection/yolox_nano_416.onnx', labelsSource: 'file', labelsFile: '${EDGE_AI_MODELS}/detection/coco_classes.txt' },

@@ -8,15 +8,14 @@ const os = require('node:os');
 const path = require('node:path');
 const { random } = require('../helpers/stats');
 const { helper, load, collect } = require('../helpers/flow');
-const { models, lib } = require('../helpers/paths');
+const { models } = require('../helpers/paths');
 const { buildModel, bytesField, intField } = require('../helpers/onnx-builder');
 const { childProcesses } = require('../helpers/processes');
 /** Our own checker processes (not another test run's on the same machine). */
 const checkers = () => childProcesses().filter((c) => c.state !== 'Z' && c.args.includes(CHECKER_FLAG));
 const { until } = require('../helpers/wait');
-const { ModelHost } = lib('model/host');
-const { CHECKER_FLAG } = lib('model/checker');
-const { EdgeAiError } = lib('errors');
+const { ModelHost, CHECKER_FLAG } = require('../../dist/lib/model');
+const { EdgeAiError } = require('../../dist/lib/errors');
 
 const MUTANTS = Number(process.env.EDGE_AI_FUZZ_MODELS ?? 1000);
 
@@ -55,7 +54,7 @@ function externalDataModel(location, where = 'initializer') {
   const entry = (key, value) => bytesField(13, Buffer.concat([bytesField(1, key), bytesField(2, value)]));
   const tensor = Buffer.concat([intField(1, 4), intField(2, 1), bytesField(8, 'w'), entry('location', location), entry('offset', '0'), entry('length', '16'), intField(14, 1)]);
   const base = buildModel({ nodes: [['Add', ['x', 'w'], ['y']]], inputs: [['x', 'float32', [4]]], outputs: [['y', 'float32', [4]]] });
-  const { fields } = lib('model/protobuf');
+  const { fields } = require('../../dist/lib/onnx');
   const top = [...fields(base)];
   const parts = top.map((f) => base.subarray(f.tagStart, f.end));
   const graphAt = top.findIndex((f) => f.number === 7);
@@ -132,7 +131,7 @@ describe('hostile and broken models', function () {
   });
 
   it('a check sent just as the idle checker is told to stop starts a new checker instead of failing', async () => {
-    const { modelChecker } = lib('model/checker');
+    const { modelChecker } = require('../../dist/lib/model');
     const first = path.join(dir, 'first.onnx');
     const second = path.join(dir, 'second.onnx');
     fs.writeFileSync(first, smallClassifier());
@@ -193,7 +192,7 @@ describe('hostile and broken models', function () {
     const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 1, 1, 1), [4]) });
     assert.deepEqual(Array.from(out.y.data), [11, 21, 31, 41]);
     await session.release();
-    const { info } = await lib('model/describe').describeModel(config(file));
+    const { info } = await require('../../dist/lib/model').describeModel(config(file));
     assert.equal(info.externalData, true);
   });
 

@@ -4,9 +4,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { helper, load, collect, delay } = require('../helpers/flow');
-const { lib } = require('../helpers/paths');
 const { tinyClassifier } = require('../helpers/onnx-builder');
-const { models: registry } = lib('model/registry');
+const { models: registry } = require('../../dist/lib/model');
 
 /** A float32 [1,3,8,8] tensor whose channel means are (r, g, b). */
 function tensor(r, g, b) {

@@ -8,8 +8,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
-const { root, assets, models, images, lib } = require('../helpers/paths');
-const { iou } = lib('decode/nms');
+const { root, assets, models, images } = require('../helpers/paths');
+const { iou } = require('../../dist/lib/decode');
 
 const CLI = path.join(root, 'bin', 'edge-ai-model.js');
 const YOLOV8N = path.join(models, 'detection', 'yolov8n_640_agpl.onnx');

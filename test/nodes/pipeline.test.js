@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
 const os = require('node:os');
-const { images, models, lib } = require('../helpers/paths');
+const { images, models } = require('../helpers/paths');
 
 const IMAGENET_LABELS = path.join(models, 'classification', 'imagenet_labels_1001.txt');
 const PHOTOS = {
@@ -54,7 +54,7 @@ describe('pipeline in Node-RED: signed int8 (S8S8) models', function () {
   afterEach(() => helper.unload());
 
   it('run with unsigned activations on x86 with VNNI (65 zero points moved), with the known answers', async () => {
-    const { signedActivations, unsignedActivationsPayOff } = lib('model/unsigned-activations');
+    const { signedActivations, unsignedActivationsPayOff } = require('../../dist/lib/model');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-s8s8-'));
     const file = path.join(dir, 'mobilenet_v2_224_int8_s8s8.onnx');
     fs.writeFileSync(file, signedActivations(fs.readFileSync(path.join(models, 'classification', 'mobilenet_v2_224_int8_qdq.onnx'))).bytes);

@@ -9,8 +9,7 @@ const path = require('node:path');
 const { helper, load, delay } = require('../helpers/flow');
 const { assets, models } = require('../helpers/paths');
 const { childProcesses } = require('../helpers/processes');
-const { lib } = require('../helpers/paths');
-const { SessionWorker } = lib('model/session-worker');
+const { SessionWorker } = require('../../dist/lib/model');
 
 const CYCLES = Number(process.env.EDGE_AI_REDEPLOYS ?? 200);
 const VIDEO = path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4');
@@ -38,9 +37,13 @@ const flow = [
   { id: 'out', type: 'helper' },
 ];
 
+/** Weak references to each cycle's nodes: a cycle whose nodes outlive it is held by something. */
+const cycleNodes = [];
+
 /** Deploy, wait until both models have produced a result, close. */
 async function cycle(n) {
   await load(flow);
+  cycleNodes.push(flow.map((spec) => helper.getNode(spec.id)).filter(Boolean).map((node) => new WeakRef(node)));
   const answered = new Set();
   await new Promise((resolve, reject) => {
     const giveUp = setTimeout(() => reject(new Error(`cycle ${n}: answers from ${[...answered]} only`)), 30000);
@@ -78,5 +81,9 @@ describe('redeploys of a whole pipeline', function () {
     assert.ok(after.fds <= baseline.fds + 2, `file descriptors ${after.fds} vs ${baseline.fds}`);
     assert.ok(after.timers <= baseline.timers, `timers ${after.timers} vs ${baseline.timers}`);
     assert.ok(after.heapMB - baseline.heapMB < 10, `heap after GC ${after.heapMB.toFixed(1)} MB vs ${baseline.heapMB.toFixed(1)} MB`);
+    // The test helper keeps its last cycle's spies (and through them that cycle's nodes); no
+    // earlier cycle may stay alive. (A camera that sent after its close kept chains of them.)
+    const alive = cycleNodes.map((refs, i) => [i, refs.filter((r) => r.deref()).length]).filter(([, count]) => count > 0);
+    assert.ok(alive.length <= 1 && alive.every(([i]) => i === cycleNodes.length - 1), `cycles with nodes still alive: ${JSON.stringify(alive)}`);
   });
 });

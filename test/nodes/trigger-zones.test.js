@@ -74,13 +74,13 @@ describe('trigger node: zones, lines and tracks', function () {
     helper.getNode('trigger').receive({ rules: { lines: [{ name: 'x', from: [0, 0], to: [2, 2] }] } });
     assert.match((await bad)[0].error.message, /points between 0 and 1/);
     // The old line still counts.
-    let events = collect('events', 6);
+    const first = collect('events', 6);
     feed(walk(100, 540, 300, 20));
-    assert.equal((await events).find((m) => m.payload.type === 'cross').payload.line, 'gate');
+    assert.equal((await first).find((m) => m.payload.type === 'cross').payload.line, 'gate');
     // New rules: a horizontal line only; walking right along y = 300 crosses nothing, walking down does.
     // A line left to right: walking down the screen crosses towards its right-hand side, 'south'.
     helper.getNode('trigger').receive({ rules: { zones: [], lines: [{ name: 'road', from: [0, 0.5], to: [1, 0.5], directions: ['south', 'north'] }] } });
-    events = [];
+    const events = [];
     helper.getNode('events').on('input', (msg) => events.push(msg.payload));
     const frames = collect('frames', 40);
     feed([...walk(100, 540, 100, 20), ...Array.from({ length: 20 }, (_, i) => [person(320, 100 + i * 20)])], 100);

@@ -7,9 +7,9 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
-const { images, lib } = require('../helpers/paths');
+const { images } = require('../helpers/paths');
 const { childProcesses } = require('../helpers/processes');
-const { fileFromMessage, urlFromMessage } = lib('camera/untrusted');
+const { fileFromMessage, urlFromMessage } = require('../../dist/lib/camera');
 
 describe('camera sources named by messages', function () {
   this.timeout(30000);
@@ -76,8 +76,7 @@ describe('camera sources named by messages', function () {
   });
 
   it('checks the addresses again when it connects: a name that now resolves to a metadata address is refused', async () => {
-    const { guardedLookup } = lib('camera/untrusted');
-    const { fetchImage } = lib('camera/http');
+    const { guardedLookup, fetchImage } = require('../../dist/lib/camera');
     // localhost resolves to 127.0.0.1 (allowed: cameras live there); the check sees every address.
     const dns = require('node:dns');
     const original = dns.lookup;

@@ -3,9 +3,8 @@
 // msg.annotations shape of node-red-node-annotate-image, so flows built for that node work here
 // and our detections work there.
 import { EdgeAiError, describeValue } from '../errors';
-import { openImage, type FrameInfo } from '../image/decode';
-import type { Box } from '../image/transform';
-import { COCO_KEYPOINTS, COCO_SKELETON } from '../decode/keypoints';
+import { openImage, type Box, type FrameInfo } from '../image';
+import { COCO_KEYPOINTS, COCO_SKELETON, type Detection } from '../decode';
 
 /**
  * One drawing instruction, as node-red-node-annotate-image reads them, plus our own 'line'
@@ -29,17 +28,6 @@ export interface Annotation {
   fontColor?: string;
 }
 
-export interface DetectionLike {
-  label: string;
-  classId: number;
-  score: number;
-  box: Box;
-  /** Set by edge-ai-trigger when the detection belongs to a track. */
-  trackId?: number;
-  /** Face landmarks or pose keypoints in source pixels. */
-  points?: Array<{ x: number; y: number; score?: number; name?: string }>;
-}
-
 /** Keypoints the model is less sure of than this are not drawn. */
 const KEYPOINT_MIN_SCORE = 0.3;
 const shown = (p: { score?: number }): boolean => p.score === undefined || p.score >= KEYPOINT_MIN_SCORE;
@@ -56,7 +44,7 @@ export function colourFor(classId: number): string {
  * Detections as annotations: a labelled rect each and a small circle per point, and with
  * `limbs` the lines of a COCO pose skeleton (left out of msg.annotations, which other nodes read).
  */
-export function annotationsFrom(detections: readonly DetectionLike[], showScores = true, limbs = false): Annotation[] {
+export function annotationsFrom(detections: readonly Detection[], showScores = true, limbs = false): Annotation[] {
   const annotations: Annotation[] = [];
   for (const d of detections) {
     const stroke = colourFor(d.classId);
@@ -171,10 +159,10 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-const isDetection = (d: unknown): d is DetectionLike => typeof d === 'object' && d !== null && typeof (d as DetectionLike).box === 'object';
+const isDetection = (d: unknown): d is Detection => typeof d === 'object' && d !== null && typeof (d as Detection).box === 'object';
 
 /** Detections in msg.payload as a list, or undefined when it holds something else. */
-export function detectionsIn(payload: unknown): DetectionLike[] | undefined {
+export function detectionsIn(payload: unknown): Detection[] | undefined {
   return Array.isArray(payload) && payload.every(isDetection) ? payload : undefined;
 }
 

@@ -3,7 +3,8 @@
 import { accessSync, constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileFromMessage, guardedLookup, urlFromMessage } from './untrusted';
-import { EdgeAiError, choiceSetting, numberSetting } from '../errors';
+import { EdgeAiError } from '../errors';
+import { choiceSetting, numberSetting } from '../settings';
 import { expandPath } from '../paths';
 import { ffmpegSpec, redactUrl } from './ffmpeg';
 import { SnapshotSource } from './http';

@@ -1,17 +1,21 @@
 // Backpressure for cameras that push frames: never queue for a slow flow. Only the newest
 // frame is kept; at most `fps` frames a second go out; frames replaced while waiting are counted.
+import { systemClock, type Clock } from '../clock';
 
 export class FrameGate<T> {
   readonly #intervalMs: number;
   readonly #emit: (frame: T) => void;
   #pending: T | undefined;
   #lastEmit = -Infinity;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: unknown;
   #skipped = 0;
+  #closed = false;
 
-  constructor(fps: number, emit: (frame: T) => void) {
+  constructor(fps: number, emit: (frame: T) => void, clock: Clock = systemClock) {
     this.#intervalMs = 1000 / fps;
     this.#emit = emit;
+    this.#clock = clock;
   }
 
   /** Frames that were replaced by a newer one before they could go out. */
@@ -20,15 +24,19 @@ export class FrameGate<T> {
   }
 
   offer(frame: T): void {
+    // A closed gate lets nothing out: a frame still on its way must not leave a timer behind
+    // that sends from a node that is gone (a capture delivers until its process has exited).
+    if (this.#closed) return;
     if (this.#pending !== undefined) this.#skipped++;
     this.#pending = frame;
-    const wait = this.#lastEmit + this.#intervalMs - Date.now();
+    const wait = this.#lastEmit + this.#intervalMs - this.#clock.now();
     if (wait <= 0) this.#flush();
-    else this.#timer ??= setTimeout(() => this.#flush(), wait);
+    else this.#timer ??= this.#clock.setTimeout(() => this.#flush(), wait);
   }
 
   close(): void {
-    clearTimeout(this.#timer);
+    this.#closed = true;
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = undefined;
   }
@@ -38,7 +46,7 @@ export class FrameGate<T> {
     const frame = this.#pending;
     if (frame === undefined) return;
     this.#pending = undefined;
-    this.#lastEmit = Date.now();
+    this.#lastEmit = this.#clock.now();
     this.#emit(frame);
   }
 }

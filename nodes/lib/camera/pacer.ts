@@ -1,3 +1,5 @@
+// Pulls frames from a source (test pattern, files, snapshots) at a fixed rate.
+import { systemClock, type Clock } from '../clock';
 import type { Frame, FrameSource } from './sources';
 
 export interface PacerEvents {
@@ -15,13 +17,15 @@ export class FramePacer {
   readonly #source: FrameSource;
   readonly #intervalMs: number;
   readonly #events: PacerEvents;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: unknown;
   #running = false;
 
-  constructor(source: FrameSource, fps: number, events: PacerEvents) {
+  constructor(source: FrameSource, fps: number, events: PacerEvents, clock: Clock = systemClock) {
     this.#source = source;
     this.#intervalMs = 1000 / fps;
     this.#events = events;
+    this.#clock = clock;
   }
 
   start(): void {
@@ -32,16 +36,16 @@ export class FramePacer {
 
   stop(): void {
     this.#running = false;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
   #schedule(delay: number): void {
-    this.#timer = setTimeout(() => void this.#grab(), delay);
+    this.#timer = this.#clock.setTimeout(() => void this.#grab(), delay);
   }
 
   async #grab(): Promise<void> {
-    const started = Date.now();
+    const started = this.#clock.now();
     let ended = false;
     try {
       const frame = await this.#source.next();
@@ -56,7 +60,7 @@ export class FramePacer {
       this.#events.end();
       return;
     }
-    const elapsed = Date.now() - started;
+    const elapsed = this.#clock.now() - started;
     this.#schedule(Math.max(0, this.#intervalMs - (elapsed % this.#intervalMs)));
   }
 }

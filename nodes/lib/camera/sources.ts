@@ -1,8 +1,10 @@
+// Frame sources a camera pulls from: the test pattern drawn with sharp, an image file, and a
+// folder of images read in name order.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { EdgeAiError } from '../errors';
-import { openImage, sniffFormat } from '../image/decode';
+import { openImage, sniffFormat } from '../image';
 
 export interface Frame {
   /** Encoded JPEG, or width*height*3 bytes of RGB when format is "rgb". */
@@ -72,10 +74,12 @@ export class TestPatternSource implements FrameSource {
 /** The stop sign crosses the frame in SIGN_CROSSING_MS, then stays out of it until the cycle ends. */
 const SIGN_CYCLE_MS = 12000;
 const SIGN_CROSSING_MS = 8000;
+/** The ball goes across and back in this time. */
+const BALL_PERIOD_MS = 3000;
 
 /**
- * Colour bars (without a background photo), an analog clock showing the frame's time, a stop
- * sign that crosses the frame and leaves it, and a time stamp with the frame number. COCO
+ * Colour bars (without a background photo), a bouncing ball, an analog clock showing the frame's
+ * time, a stop sign that crosses the frame and leaves it, and a time stamp with the frame number. COCO
  * detectors see the clock and the stop sign (YOLOv8n: "clock" 0.89-0.93, "stop sign" 0.95), so
  * a flow shows detections, and start and end events, with no camera and no photo.
  */
@@ -91,8 +95,14 @@ export function patternSvg(width: number, height: number, time: number, count: n
   const signRadius = unit * 0.13;
   const phase = (time % SIGN_CYCLE_MS) / SIGN_CROSSING_MS;
   const signX = phase <= 1 ? -signRadius + (width + 2 * signRadius) * phase : -2 * signRadius;
+  // A ball bouncing left of the clock at a steady speed, so something moves between any two
+  // frames, with or without the sign.
+  const ballRadius = unit / 14;
+  const bounce = (time % BALL_PERIOD_MS) / BALL_PERIOD_MS;
+  const ballX = ballRadius + (width * 0.6 - 2 * ballRadius) * (bounce < 0.5 ? 2 * bounce : 2 - 2 * bounce);
   const stamp = new Date(time).toISOString().replace('T', ' ').slice(0, 23);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${colourBars}` +
+    `<circle cx="${round1(ballX)}" cy="${round1(height * 0.36)}" r="${round1(ballRadius)}" fill="#ff6a00" stroke="#000" stroke-width="2"/>` +
     analogClock(width - 1.3 * clockRadius, height * 0.4, clockRadius, new Date(time)) +
     stopSign(signX, height * 0.7, signRadius, height) +
     `<rect x="0" y="${height - font * 1.6}" width="${width}" height="${font * 1.6}" fill="#000" fill-opacity="0.6"/>` +

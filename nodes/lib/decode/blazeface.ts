@@ -3,7 +3,8 @@
 // holds the box centre offset and size and six landmarks (eyes, nose, mouth, ear tragions),
 // all in input pixels relative to an anchor centre; MediaPipe's anchors have a fixed unit size.
 import { EdgeAiError } from '../errors';
-import { classFilter, keepBest, type Detection, type YoloOptions, type FloatOutput } from './yolo';
+import { classFilter, keepBest, type YoloOptions, type FloatOutput } from './yolo';
+import type { Detection } from './results';
 
 /** Anchors per grid cell of the fine and the coarse grid, as MediaPipe's SSD anchor settings give them. */
 const ANCHORS_PER_CELL = [2, 6];

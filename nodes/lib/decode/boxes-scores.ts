@@ -2,8 +2,9 @@
 // background) and one of boxes [1, N, 4] as corners x1, y1, x2, y2 relative to the input
 // (0..1), already decoded against the anchors, as UltraFace exports them.
 import { EdgeAiError } from '../errors';
-import { boxFromCorners } from '../image/transform';
-import { classFilter, keepBest, type Detection, type YoloOptions, type FloatOutput } from './yolo';
+import { boxFromCorners } from '../image';
+import { classFilter, keepBest, type YoloOptions, type FloatOutput } from './yolo';
+import type { Detection } from './results';
 
 export interface ScoredBoxes {
   scores: FloatOutput;

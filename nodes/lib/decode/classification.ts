@@ -1,8 +1,6 @@
-export interface Classification {
-  label: string;
-  classId: number;
-  score: number;
-}
+// Classifier outputs made into results: probabilities (softmax when they are logits) and the
+// top k classes with their labels.
+import type { Classification } from './results';
 
 export function labelFor(labels: readonly string[] | undefined, classId: number): string {
   return labels?.[classId] ?? `class ${classId}`;

@@ -2,13 +2,14 @@
 // which outputs play which part (worked out once, when the model loads), in; detections in
 // source pixels out. The inference worker and the benchmark both decode through here.
 import { EdgeAiError } from '../errors';
-import { boxToSource, pointToSource, type Transform } from '../image/transform';
+import { boxToSource, pointToSource, type Transform } from '../image';
 import { decodeBlazeFace } from './blazeface';
 import { decodeBoxesScores } from './boxes-scores';
 import { decodeEndToEnd } from './end-to-end';
 import { decodeMoveNet } from './movenet';
 import { decodeTfDetection } from './tf-detection';
-import { decodeYolo, readYoloLayout, type Detection, type FloatOutput, type YoloLayout, type YoloOptions } from './yolo';
+import { decodeYolo, readYoloLayout, type FloatOutput, type YoloLayout, type YoloOptions } from './yolo';
+import type { Detection } from './results';
 import { decodeYoloxGrid } from './yolox';
 import { decodeYunet } from './yunet';
 

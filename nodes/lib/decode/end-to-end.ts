@@ -3,8 +3,9 @@
 // such as YOLOv7's `[K, 7]` (batch, x1, y1, x2, y2, class, score). Rows past the real
 // detections are padding with score 0. Corners are input pixels, or 0..1 when every one is.
 import { EdgeAiError } from '../errors';
-import { boxFromCorners } from '../image/transform';
-import { classFilter, keepFinished, type Detection, type YoloOptions, type FloatOutput } from './yolo';
+import { boxFromCorners } from '../image';
+import { classFilter, keepFinished, type YoloOptions, type FloatOutput } from './yolo';
+import type { Detection } from './results';
 
 export function decodeEndToEnd(output: FloatOutput, inputWidth: number, inputHeight: number, options: Omit<YoloOptions, 'layout'>, labels?: readonly string[]): Detection[] {
   const { data, dims } = output;

@@ -2,9 +2,10 @@
 // multi-pose `[1, 6, 56]` with 17 keypoints then the person's box (ymin, xmin, ymax, xmax)
 // and score. Coordinates are relative to the input (0..1).
 import { EdgeAiError } from '../errors';
-import { boxFromCorners } from '../image/transform';
+import { boxFromCorners } from '../image';
 import { COCO_KEYPOINTS } from './keypoints';
-import { classFilter, keepBest, type Detection, type Point, type YoloOptions, type FloatOutput } from './yolo';
+import { classFilter, keepBest, type YoloOptions, type FloatOutput } from './yolo';
+import type { Detection, Point } from './results';
 
 const KEYPOINTS = COCO_KEYPOINTS.length;
 const MULTI_VALUES = KEYPOINTS * 3 + 5;

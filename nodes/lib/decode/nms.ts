@@ -1,4 +1,5 @@
-import type { Box } from '../image/transform';
+// Overlap of boxes (IoU) and non-maximum suppression, per class or across classes.
+import type { Box } from '../image';
 
 export interface Scored {
   classId: number;

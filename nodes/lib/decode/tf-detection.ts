@@ -2,8 +2,9 @@
 // tf2onnx): boxes [1, N, 4] as ymin, xmin, ymax, xmax relative to the input, classes [1, N]
 // as label-map ids (1 is the first class), scores [1, N] best first and num_detections [1].
 import { EdgeAiError } from '../errors';
-import { boxFromCorners } from '../image/transform';
-import { classFilter, keepFinished, type Detection, type YoloOptions, type FloatOutput } from './yolo';
+import { boxFromCorners } from '../image';
+import { classFilter, keepFinished, type YoloOptions, type FloatOutput } from './yolo';
+import type { Detection } from './results';
 
 export interface TfDetectionOutputs {
   boxes: FloatOutput;

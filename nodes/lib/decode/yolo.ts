@@ -1,8 +1,11 @@
+// The detectors' shared options and the YOLO family's outputs (Ultralytics v8/v11 and v5 layouts,
+// pose keypoints): candidates above the class thresholds, then NMS, boxes in model pixels.
 import { EdgeAiError } from '../errors';
-import type { Box } from '../image/transform';
+import type { Box } from '../image';
 import { labelFor } from './classification';
 import { nonMaxSuppression } from './nms';
 import { COCO_KEYPOINTS } from './keypoints';
+import type { Detection, Point } from './results';
 
 /** The decoder chosen on the model node: the doctor's ('auto') or a single-output layout by hand. */
 export type YoloLayout = 'auto' | 'v8' | 'v5' | 'yolox' | 'end-to-end' | 'movenet';
@@ -54,23 +57,6 @@ export function classFilter(options: Omit<YoloOptions, 'layout'>, labels: readon
   });
   const floor = Math.min(options.confidence, ...Object.values(thresholds));
   return { floor, keep: (classId, score) => score >= perClass[classId] };
-}
-
-export interface Detection {
-  label: string;
-  classId: number;
-  score: number;
-  box: Box;
-  /** Landmarks or keypoints, for the models that give them. */
-  points?: Point[];
-}
-
-/** A landmark or keypoint; pose keypoints carry their name and visibility score. */
-export interface Point {
-  x: number;
-  y: number;
-  score?: number;
-  name?: string;
 }
 
 /** How one output tensor is read: anchors as columns (v8) or rows (v5), with or without objectness. */

@@ -2,7 +2,8 @@
 // a box as cell offset and log size, and five landmarks (eyes, nose tip, mouth corners) as
 // cell offsets. The face score is the geometric mean of class score and objectness.
 import { EdgeAiError } from '../errors';
-import { classFilter, keepBest, type Detection, type YoloOptions, type FloatOutput } from './yolo';
+import { classFilter, keepBest, type YoloOptions, type FloatOutput } from './yolo';
+import type { Detection } from './results';
 
 export const YUNET_STRIDES = [8, 16, 32];
 

@@ -1,3 +1,5 @@
+// BMP files, which sharp's libvips cannot read: uncompressed 8-bit (palette), 24- and 32-bit images
+// decoded to RGB, within the pixel limit.
 import { EdgeAiError } from '../errors';
 import { checkPixels } from './limits';
 

@@ -1,3 +1,5 @@
+// Any image a msg may carry, opened for sharp: the format sniffed from its bytes, raw RGB described
+// by msg.frame, BMP, EXIF orientation, and the pixel limit checked before anything is decoded.
 import sharp from 'sharp';
 import { EdgeAiError, describeValue } from '../errors';
 import { decodeBmp } from './bmp';

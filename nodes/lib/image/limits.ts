@@ -1,7 +1,8 @@
 // How large an image the pipeline decodes. Checked against the size a file claims in its header,
 // before anything is decoded: a small file that claims a huge size (a decompression bomb) is
 // refused in microseconds instead of filling the memory.
-import { EdgeAiError, numberSetting } from '../errors';
+import { EdgeAiError } from '../errors';
+import { numberSetting } from '../settings';
 
 /** The default: 40 megapixels (an 8K frame is 33, a phone photo 12). */
 export const DEFAULT_MAX_PIXELS = 40_000_000;

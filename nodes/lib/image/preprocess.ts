@@ -1,3 +1,5 @@
+// An image made into a model's input tensor: resized (stretch, letterbox or centre crop) by sharp,
+// then converted to the tensor's layout, type and values, with the transform that maps boxes back.
 import { EdgeAiError } from '../errors';
 import { corruptImage, openImage, type FrameInfo } from './decode';
 import { DEFAULT_MAX_PIXELS } from './limits';

@@ -1,12 +1,14 @@
-import { EdgeAiError, choiceSetting, numberSetting } from '../errors';
-import type { YoloLayout } from '../decode/yolo';
-import type { PreprocessSpec } from '../image/preprocess';
-import { NORMALIZE_PRESETS, type NormalizePreset, type Triple } from '../image/tensor';
+// The model node's settings made into a model configuration (a catalogue model fetched first),
+// and the input preprocessing a model stands for, checked once at deploy.
+import { EdgeAiError } from '../errors';
+import { choiceSetting, numberSetting } from '../settings';
+import type { YoloLayout } from '../decode';
+import { NORMALIZE_PRESETS, type NormalizePreset, type PreprocessSpec, type Triple } from '../image';
 import type { InputGeometry, LabelSource, ModelConfig, ModelInfo } from './describe';
 import { parseLabelLines } from './labels';
-import type { ModelTask } from './protocol';
+import type { ModelTask } from '../types';
 import { expandPath } from '../paths';
-import { catalogueEntry, fetchCatalogueModel, type FetchOptions } from './catalogue';
+import { catalogueEntry, fetchCatalogueModel, type FetchOptions } from '../catalogue';
 import type { DoctorReport } from './doctor';
 
 /** The model node's settings as they come from the flow (strings and numbers from the editor). */

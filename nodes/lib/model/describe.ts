@@ -5,12 +5,11 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError } from '../errors';
-import type { Detector, DetectorSetup } from '../decode/detectors';
-import { readYoloLayout, type YoloLayout } from '../decode/yolo';
+import { readYoloLayout, type Detector, type DetectorSetup, type YoloLayout } from '../decode';
 import { parseLabelLines, parseUltralyticsNames } from './labels';
 import { examineModel, type DoctorReport } from './doctor';
-import { externalDataLocations, readOnnxModelInfo, type OnnxModelInfo } from './onnx-metadata';
-import type { ModelTask, TensorInfo } from './protocol';
+import { externalDataLocations, readOnnxModelInfo, type OnnxModelInfo } from '../onnx';
+import type { ModelTask, TensorInfo } from '../types';
 import { resolveInside, type OutsideFolder } from '../paths';
 
 export type LabelSource =
@@ -208,4 +207,17 @@ export function checkLabelCount(config: ModelConfig, info: ModelInfo): void {
     const source = config.labels.kind === 'file' ? config.labels.path : config.labels.kind;
     throw new EdgeAiError('labelsCount', { source, labels: labels.length, classes });
   }
+}
+
+/** Tensors in one line: "images float32[1,3,640,640], mask uint8[1,640,640]". */
+export function describeTensors(list: readonly TensorInfo[]): string {
+  return list.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
+}
+
+/** A loaded model in one line, for the log: file, hash, inputs, outputs, labels, metadata keys. */
+export function modelSummary(info: ModelInfo): string {
+  const meta = Object.keys(info.onnx.metadata);
+  return `${path.basename(info.path)} sha256 ${info.sha256.slice(0, 12)}; inputs ${describeTensors(info.inputs)}; outputs ${describeTensors(info.outputs)}` +
+    `; ${info.labels ? `${info.labels.length} labels` : 'no labels'}${meta.length ? `; metadata ${meta.join(', ')}` : ''}` +
+    (info.unsignedZeroPoints ? `; signed int8 activations run as unsigned (${info.unsignedZeroPoints} zero points)` : '');
 }

@@ -1,11 +1,10 @@
 // The model doctor: recognise a model's output layout from its inputs, outputs and ONNX
 // metadata, and propose the task, preprocessing and labels that make it work.
-import type { YoloLayout } from '../decode/yolo';
-import type { LetterboxAlign, ResizeMode } from '../image/transform';
-import type { ChannelOrder, NormalizePreset } from '../image/tensor';
+import type { YoloLayout } from '../decode';
+import type { ChannelOrder, LetterboxAlign, NormalizePreset, ResizeMode } from '../image';
 import { parseUltralyticsNames } from './labels';
-import type { OnnxModelInfo, OnnxTensorInfo } from './onnx-metadata';
-import type { ModelTask } from './protocol';
+import type { OnnxModelInfo } from '../onnx';
+import type { ModelTask, TensorInfo } from '../types';
 
 /** Notes the doctor can add, in English; the build copies them into the en-US catalog. */
 export const DOCTOR_TEXTS = {
@@ -57,8 +56,8 @@ export interface SuggestedPreprocess {
 }
 
 export interface DoctorReport {
-  inputs: OnnxTensorInfo[];
-  outputs: OnnxTensorInfo[];
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
   metadata: Record<string, string>;
   layout: ModelLayout;
   task: ModelTask;
@@ -268,7 +267,7 @@ const MOVENET_MULTI_VALUES = 56;
 const MOVENET_PREPROCESS = base({ resize: 'letterbox', padValue: 0, normalize: 'raw' });
 
 /** TF Object Detection output names, by name (tf2onnx keeps them), or by shape in TFLite order. */
-function tfDetectionRoles(outputs: readonly OnnxTensorInfo[]): { boxes: string; classes: string; scores: string; count?: string } | undefined {
+function tfDetectionRoles(outputs: readonly TensorInfo[]): { boxes: string; classes: string; scores: string; count?: string } | undefined {
   const named = (role: string): string | undefined => outputs.find((o) => new RegExp(`(^|[/:])${role}(:0)?$`).test(o.name))?.name;
   const [boxes, classes, scores, count] = ['detection_boxes', 'detection_classes', 'detection_scores', 'num_detections'].map(named);
   if (boxes && classes && scores) return { boxes, classes, scores, ...(count ? { count } : {}) };

@@ -1,9 +1,11 @@
+// A loaded model behind a stable handle on the Node-RED thread: tensors checked and copied into
+// pooled buffers for the worker, and the model file watched and reloaded beside the running one.
 import { watchFile, unwatchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError, describeValue } from '../errors';
-import { TYPE_BYTES, canvasSize, convertPixels, elementCount, type TensorPayload } from '../image/tensor';
-import type { ModelConfig, ModelInfo } from './describe';
-import type { DecodeRequest, TensorInfo } from './protocol';
+import { TYPE_BYTES, canvasSize, convertPixels, elementCount, type TensorPayload } from '../image';
+import { describeTensors, type ModelConfig, type ModelInfo } from './describe';
+import type { DecodeRequest } from './protocol';
 import { modelChecker } from './checker';
 import { SessionWorker, type WorkerResult } from './session-worker';
 
@@ -174,10 +176,6 @@ export class ModelHost {
     if (this.#watching) unwatchFile(this.#config.path);
     this.#watching = false;
   }
-}
-
-function describeTensors(list: TensorInfo[]): string {
-  return list.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
 }
 
 /** What about a reloaded model would break the flow built for the running one. */

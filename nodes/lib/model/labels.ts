@@ -1,3 +1,4 @@
+// Class labels from a labels file (one per line) or from Ultralytics' `names` metadata.
 /** One label per line; trailing blank lines dropped, inner blank lines kept so indices hold. */
 export function parseLabelLines(text: string): string[] {
   const lines = text.replace(/\r\n?/g, '\n').split('\n').map((line) => line.trim());

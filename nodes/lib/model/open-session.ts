@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
 import { checkLabelCount, describeModel, inputGeometry, type ModelConfig, type ModelInfo } from './describe';
-import type { TensorInfo } from './protocol';
+import type { TensorInfo } from '../types';
 import { unsignedActivations, unsignedActivationsPayOff } from './unsigned-activations';
 
 function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {

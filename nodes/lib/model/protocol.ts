@@ -1,19 +1,8 @@
 // Messages between a ModelHost (Node-RED thread) and its inference worker.
 import type { ErrorCode, ErrorParams } from '../errors';
-import type { Classification } from '../decode/classification';
-import type { Detection, YoloOptions } from '../decode/yolo';
-import type { Transform } from '../image/transform';
-import type { TensorType } from '../image/tensor';
+import type { Classification, Detection, YoloOptions } from '../decode';
+import type { TensorType, Transform } from '../image';
 import type { InspectReport, ModelConfig, ModelInfo } from './describe';
-
-export type ModelTask = 'classification' | 'detection' | 'raw';
-
-export interface TensorInfo {
-  name: string;
-  type: string;
-  /** Numbers for fixed axes, names or -1 for dynamic ones. */
-  dims: Array<number | string>;
-}
 
 export interface LoadRequest {
   kind: 'load';

@@ -1,6 +1,8 @@
+// Models shared by every node that uses them: one host per configuration, held by leases, and
+// released when the last lease goes (releasing a lease twice does no harm).
 import { ModelHost, type ModelConfig } from './host';
 
-/** A user's hold on a shared model; release it exactly once. */
+/** A user's hold on a shared model; release it when done (a second release does nothing). */
 export interface ModelLease {
   readonly ready: Promise<ModelHost>;
   release(): Promise<void>;

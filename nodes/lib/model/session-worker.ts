@@ -1,3 +1,5 @@
+// The inference worker thread as the host sees it: started with a model, runs sent and answered
+// in order, transferred buffers handed back, and a clear error when the worker dies.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EdgeAiError, type ErrorCode } from '../errors';

@@ -6,7 +6,7 @@
 // model is handed to onnxruntime; weights stay int8. The file on disk is not touched.
 // (The reverse, uint8 to int8, makes S8S8 models from U8S8 ones for the benchmark.)
 import { readFileSync } from 'node:fs';
-import { DATA_TYPE, OnnxGraph, tensorValues, type GraphNode } from './onnx-graph';
+import { DATA_TYPE, OnnxGraph, tensorValues, type GraphNode } from '../onnx';
 
 export interface ActivationRewrite {
   bytes: Buffer;

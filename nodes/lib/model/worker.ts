@@ -4,9 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
-import { toProbabilities, topK } from '../decode/classification';
-import { decodeDetections, type DetectorSetup } from '../decode/detectors';
-import type { FloatOutput } from '../decode/yolo';
+import { decodeDetections, topK, toProbabilities, type DetectorSetup, type FloatOutput } from '../decode';
 import { detectorSetup, inspectModel, type ModelConfig } from './describe';
 import { openSession } from './open-session';
 import type { DecodeRequest, RawTensor, RunOutput, RunRequest, WorkerReply, WorkerRequest } from './protocol';

@@ -1,8 +1,9 @@
 // The trigger node's engine: one frame of results in, the events it causes out. A start/end
 // rule over the results (optionally inside one zone), and, when zones, lines, dwell or counts
 // are asked for, a tracker whose tracks give enter/leave/dwell/cross/count events.
-import { EdgeAiError, choiceSetting, describeValue, numberSetting } from '../errors';
-import type { Box } from '../image/transform';
+import { EdgeAiError, describeValue } from '../errors';
+import { choiceSetting, numberSetting } from '../settings';
+import type { Box } from '../image';
 import { anchorOf, insidePolygon, overlapShare, type Anchor, type Point, type Zone } from './geometry';
 import { TriggerRule, type ResultLike, type TriggerEvent, type TriggerOptions } from './rule';
 import { TrackEvents, type DirectedLine, type TrackView } from './track-events';

@@ -1,5 +1,5 @@
 // Plane geometry for zones and counting lines, in frame pixels (y down).
-import type { Box } from '../image/transform';
+import type { Box } from '../image';
 
 export type Point = [number, number];
 

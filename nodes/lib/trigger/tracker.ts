@@ -4,9 +4,9 @@
 // behind a post keeps their track. New tracks need a few frames before they count (no IDs for
 // one-frame flickers); a track that stops being seen lives on, predicted, for a while, and takes
 // its detection back if it reappears (occlusion), else it dies.
-import { iou } from '../decode/nms';
+import { iou, type Detection } from '../decode';
 import { anchorOf } from './geometry';
-import type { Box } from '../image/transform';
+import type { Box } from '../image';
 
 export interface TrackerOptions {
   /** Detections at or above this start and continue tracks. */
@@ -21,12 +21,8 @@ export interface TrackerOptions {
   lostAfterMs: number;
 }
 
-export interface DetectionLike {
-  label: string;
-  classId?: number;
-  score: number;
-  box: Box;
-}
+/** What the tracker reads of a detection; results from elsewhere may lack the rest. */
+export type TrackedDetection = Pick<Detection, 'label' | 'score' | 'box'>;
 
 export interface Track {
   /** 0 until confirmed; then stable for the track's life. */
@@ -42,7 +38,7 @@ export interface Track {
   streak: number;
   confirmed: boolean;
   /** The detection of this frame, when it was seen in this frame. */
-  detection?: DetectionLike;
+  detection?: TrackedDetection;
 }
 
 export interface TrackerUpdate {
@@ -73,7 +69,7 @@ export class Tracker {
     return this.#tracks.filter((t) => t.confirmed);
   }
 
-  update(detections: readonly DetectionLike[], now: number): TrackerUpdate {
+  update(detections: readonly TrackedDetection[], now: number): TrackerUpdate {
     const { highScore, lowScore, matchIou, confirmFrames, lostAfterMs } = this.#options;
     for (const track of this.#tracks) track.detection = undefined;
     const high = detections.filter((d) => d.score >= highScore);
@@ -82,8 +78,8 @@ export class Tracker {
 
     const unmatched = new Set(this.#tracks);
     /** Pair tracks and detections greedily, best score first (undefined: may not pair). */
-    const assign = (pool: readonly DetectionLike[], candidates: (t: Track) => boolean, score: (box: Box, detection: DetectionLike) => number | undefined): DetectionLike[] => {
-      const pairs: Array<{ track: Track; detection: DetectionLike; overlap: number }> = [];
+    const assign = (pool: readonly TrackedDetection[], candidates: (t: Track) => boolean, score: (box: Box, detection: TrackedDetection) => number | undefined): TrackedDetection[] => {
+      const pairs: Array<{ track: Track; detection: TrackedDetection; overlap: number }> = [];
       for (const track of unmatched) {
         if (!candidates(track)) continue;
         for (const detection of pool) {
@@ -94,7 +90,7 @@ export class Tracker {
       }
       // Ties keep the older track.
       pairs.sort((a, b) => b.overlap - a.overlap || a.track.firstSeen - b.track.firstSeen);
-      const used = new Set<DetectionLike>();
+      const used = new Set<TrackedDetection>();
       for (const { track, detection } of pairs) {
         if (!unmatched.has(track) || used.has(detection)) continue;
         this.#take(track, detection, now);
@@ -103,7 +99,7 @@ export class Tracker {
       }
       return pool.filter((d) => !used.has(d));
     };
-    const overlapping = (least: number) => (box: Box, d: DetectionLike): number | undefined => {
+    const overlapping = (least: number) => (box: Box, d: TrackedDetection): number | undefined => {
       const overlap = iou(box, d.box);
       return overlap >= least ? overlap : undefined;
     };
@@ -149,7 +145,7 @@ export class Tracker {
     return { tracks: this.tracks, born, died };
   }
 
-  #take(track: Track, detection: DetectionLike, now: number): void {
+  #take(track: Track, detection: TrackedDetection, now: number): void {
     const dt = (now - track.lastSeen) / 1000;
     if (dt > 0) {
       const [cx, cy] = anchorOf(track.box, 'center');
@@ -175,7 +171,7 @@ const MAX_JUMP = 1;
 const MAX_AREA_RATIO = 2;
 
 /** A score for pairing by distance (closer is higher), for boxes of about the same size only. */
-function near(box: Box, d: DetectionLike): number | undefined {
+function near(box: Box, d: TrackedDetection): number | undefined {
   const ratio = (box.w * box.h) / (d.box.w * d.box.h);
   if (!(ratio <= MAX_AREA_RATIO && ratio >= 1 / MAX_AREA_RATIO)) return undefined;
   const [ax, ay] = anchorOf(box, 'center');

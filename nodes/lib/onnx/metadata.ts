@@ -3,14 +3,9 @@
 // (the graph's inputs and outputs, for the model doctor). It walks the protobuf wire format
 // and skips everything else, weights included, without copying it.
 import { WIRE_LENGTH, WIRE_VARINT, fields, text, type Field } from './protobuf';
-import { ATTRIBUTE, DIM, FUNCTION, GRAPH, MODEL, NODE, SHAPE, SPARSE_TENSOR, TENSOR, TENSOR_TYPE, TYPE, VALUE } from './onnx-fields';
-
-export interface OnnxTensorInfo {
-  name: string;
-  type: string;
-  /** Numbers for fixed axes, names for symbolic ones, -1 for unknown. */
-  dims: Array<number | string>;
-}
+import { ATTRIBUTE, FUNCTION, GRAPH, MODEL, NODE, SPARSE_TENSOR, TENSOR } from './fields';
+import { readValueInfo } from './value-info';
+import type { TensorInfo } from '../types';
 
 export interface OnnxModelInfo {
   irVersion?: number;
@@ -19,15 +14,9 @@ export interface OnnxModelInfo {
   opsets: Record<string, number>;
   metadata: Record<string, string>;
   /** Graph inputs that are not weights (some exporters list initializers as inputs too). */
-  inputs: OnnxTensorInfo[];
-  outputs: OnnxTensorInfo[];
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
 }
-
-/** TensorProto.DataType numbers, named as onnxruntime-node names them. */
-const ELEMENT_TYPES: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string',
-  9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
-};
 
 function readPair(bytes: Uint8Array, outer: Field, keyField: number, valueField: number): [string, Field | undefined] {
   let key = '';
@@ -39,37 +28,15 @@ function readPair(bytes: Uint8Array, outer: Field, keyField: number, valueField:
   return [key, value];
 }
 
-function readTensorInfo(bytes: Uint8Array, valueInfo: Field): OnnxTensorInfo {
-  const info: OnnxTensorInfo = { name: '', type: 'unknown', dims: [] };
-  for (const f of fields(bytes, valueInfo.start, valueInfo.end)) {
-    if (f.number === VALUE.NAME && f.wire === WIRE_LENGTH) info.name = text(bytes, f);
-    if (f.number !== VALUE.TYPE || f.wire !== WIRE_LENGTH) continue;
-    for (const typeField of fields(bytes, f.start, f.end)) {
-      if (typeField.number !== TYPE.TENSOR || typeField.wire !== WIRE_LENGTH) {
-        info.type = 'non-tensor';
-        continue;
-      }
-      for (const t of fields(bytes, typeField.start, typeField.end)) {
-        if (t.number === TENSOR_TYPE.ELEM && t.wire === WIRE_VARINT) info.type = ELEMENT_TYPES[t.value] ?? `type ${t.value}`;
-        if (t.number !== TENSOR_TYPE.SHAPE || t.wire !== WIRE_LENGTH) continue;
-        for (const dim of fields(bytes, t.start, t.end)) {
-          if (dim.number !== SHAPE.DIM || dim.wire !== WIRE_LENGTH) continue;
-          let value: number | string = -1;
-          for (const d of fields(bytes, dim.start, dim.end)) {
-            if (d.number === DIM.VALUE && d.wire === WIRE_VARINT) value = d.value;
-            else if (d.number === DIM.PARAM && d.wire === WIRE_LENGTH) value = text(bytes, d);
-          }
-          info.dims.push(value);
-        }
-      }
-    }
-  }
-  return info;
+/** A graph input's or output's name, type and dims (not its bytes: this info crosses to workers). */
+function readTensorInfo(bytes: Uint8Array, valueInfo: Field): TensorInfo {
+  const { name, type, dims } = readValueInfo(bytes, valueInfo);
+  return { name, type, dims };
 }
 
 function readGraph(bytes: Uint8Array, graph: Field, info: OnnxModelInfo): void {
   const weights = new Set<string>();
-  const inputs: OnnxTensorInfo[] = [];
+  const inputs: TensorInfo[] = [];
   for (const f of fields(bytes, graph.start, graph.end)) {
     if (f.wire !== WIRE_LENGTH) continue;
     if (f.number === GRAPH.INPUT) inputs.push(readTensorInfo(bytes, f));

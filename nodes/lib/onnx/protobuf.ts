@@ -80,18 +80,19 @@ export function signedIntegers(bytes: Uint8Array, f: Field, bits: 32 | 64): numb
   return values;
 }
 
-function encodeVarint(n: number): Buffer {
+/** A varint; a negative integer is written as its 64-bit two's complement (10 bytes), as int32 and int64 fields want it. */
+export function encodeVarint(n: number | bigint): Buffer {
   const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
+  let v = BigInt.asUintN(64, BigInt(n));
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
   }
-  out.push(v);
+  out.push(Number(v));
   return Buffer.from(out);
 }
 
-export const varintField = (number: number, value: number): Buffer => Buffer.concat([encodeVarint(number * 8 + WIRE_VARINT), encodeVarint(value)]);
+export const varintField = (number: number, value: number | bigint): Buffer => Buffer.concat([encodeVarint(number * 8 + WIRE_VARINT), encodeVarint(value)]);
 
 export function lengthField(number: number, payload: Uint8Array | string): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;

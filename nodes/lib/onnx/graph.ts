@@ -3,10 +3,8 @@
 // does not edit (weights left alone, value_info, metadata, other model fields) is kept as the
 // original bytes and written back unchanged, so a rewrite never copies what it does not touch.
 import { WIRE_FIXED32, WIRE_LENGTH, WIRE_VARINT, fields, lengthField, rawField, signedIntegers, text, varintField, type Field } from './protobuf';
-import { ATTRIBUTE, ATTRIBUTE_TYPE, DIM, GRAPH, MODEL, NODE, SHAPE, TENSOR, TENSOR_TYPE, TYPE, VALUE } from './onnx-fields';
-
-/** TensorProto.DataType numbers used here. */
-export const DATA_TYPE = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
+import { ATTRIBUTE, ATTRIBUTE_TYPE, DATA_TYPE, GRAPH, MODEL, NODE, TENSOR, elementBytes } from './fields';
+import { readValueInfo, type ValueInfo } from './value-info';
 
 export interface GraphNode {
   op: string;
@@ -30,8 +28,6 @@ export interface Tensor {
 /** A field's integer values: one varint, or a packed list (int64, negatives as 10-byte varints). */
 const integers = (bytes: Uint8Array, f: Field): number[] => signedIntegers(bytes, f, 64);
 
-const ELEMENT_SIZE: Record<number, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8 };
-
 export function readTensor(bytes: Uint8Array, start: number, end: number): Tensor {
   const tensor: Tensor = { name: '', dataType: 0, dims: [], data: new Uint8Array(0) };
   const floats: number[] = [];
@@ -54,7 +50,7 @@ export function readTensor(bytes: Uint8Array, start: number, end: number): Tenso
     else if (tensor.dataType === DATA_TYPE.int32) tensor.data = new Uint8Array(Int32Array.from(ints).buffer);
     else tensor.data = Uint8Array.from(ints.slice(0, count), (v) => v & 0xff);
   }
-  const size = ELEMENT_SIZE[tensor.dataType];
+  const size = elementBytes(tensor.dataType);
   const expected = tensor.dims.reduce((a, b) => a * b, 1) * (size ?? 0);
   if (size && tensor.data.length !== expected) throw new Error(`tensor ${tensor.name} holds ${tensor.data.length} bytes, its dims [${tensor.dims}] need ${expected}`);
   return tensor;
@@ -95,14 +91,13 @@ export function int64Tensor(name: string, dims: number[], values: number[]): Ten
 
 const attributeHeader = (name: string, type: number): Buffer[] => [lengthField(ATTRIBUTE.NAME, name), varintField(ATTRIBUTE.TYPE, type)];
 
-/** An int attribute; negative values are written as 10-byte varints. */
+/** An int attribute (a negative value is a 10-byte varint). */
 export function intAttribute(name: string, value: number): Uint8Array {
-  const field = value >= 0 ? varintField(ATTRIBUTE.INT, value) : signedVarintField(ATTRIBUTE.INT, value);
-  return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.INT), field]);
+  return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.INT), varintField(ATTRIBUTE.INT, value)]);
 }
 
 export function intsAttribute(name: string, values: number[]): Uint8Array {
-  return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.INTS), ...values.map((v) => (v >= 0 ? varintField(ATTRIBUTE.INTS, v) : signedVarintField(ATTRIBUTE.INTS, v)))]);
+  return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.INTS), ...values.map((v) => varintField(ATTRIBUTE.INTS, v))]);
 }
 
 export function floatAttribute(name: string, value: number): Uint8Array {
@@ -113,17 +108,6 @@ export function floatAttribute(name: string, value: number): Uint8Array {
 
 export function tensorAttribute(name: string, tensor: Tensor): Uint8Array {
   return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.TENSOR), lengthField(ATTRIBUTE.TENSOR, encodeTensor(tensor))]);
-}
-
-function signedVarintField(number: number, value: number): Buffer {
-  const out: number[] = [(number << 3) | WIRE_VARINT];
-  let v = BigInt.asUintN(64, BigInt(value));
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return Buffer.from(out);
 }
 
 /** The int (or ints) of a node's attribute, or undefined when it has none of that name. */
@@ -186,44 +170,6 @@ export function makeNode(op: string, inputs: string[], outputs: string[], attrib
     named.set(name ? text(a, name) : '', a);
   }
   return { op, domain, name: outputs[0] ?? op, inputs, outputs, attributes: named };
-}
-
-/** A graph input or output: its name, and the encoded ValueInfoProto. */
-export interface ValueInfo {
-  name: string;
-  /** Element type (DATA_TYPE), 0 when not a tensor or not given. */
-  dataType: number;
-  /** Fixed sizes; -1 for a symbolic or unknown axis. */
-  dims: number[];
-  encoded: Uint8Array;
-}
-
-/** A ValueInfoProto for a tensor of the given element type; dims undefined for an unknown shape. */
-export function tensorValueInfo(name: string, dataType: number, dims?: number[]): ValueInfo {
-  const shape = dims ? [lengthField(TENSOR_TYPE.SHAPE, Buffer.concat(dims.map((d) => lengthField(SHAPE.DIM, varintField(DIM.VALUE, d)))))] : [];
-  const tensorType = Buffer.concat([varintField(TENSOR_TYPE.ELEM, dataType), ...shape]);
-  return { name, dataType, dims: dims ?? [], encoded: Buffer.concat([lengthField(VALUE.NAME, name), lengthField(VALUE.TYPE, lengthField(TYPE.TENSOR, tensorType))]) };
-}
-
-function readValueInfo(bytes: Uint8Array, f: Field): ValueInfo {
-  const info: ValueInfo = { name: '', dataType: 0, dims: [], encoded: bytes.subarray(f.start, f.end) };
-  for (const v of fields(bytes, f.start, f.end)) {
-    if (v.number === VALUE.NAME && v.wire === WIRE_LENGTH) info.name = text(bytes, v);
-    if (v.number !== VALUE.TYPE || v.wire !== WIRE_LENGTH) continue;
-    for (const type of fields(bytes, v.start, v.end)) {
-      if (type.number !== TYPE.TENSOR || type.wire !== WIRE_LENGTH) continue;
-      for (const t of fields(bytes, type.start, type.end)) {
-        if (t.number === TENSOR_TYPE.ELEM && t.wire === WIRE_VARINT) info.dataType = t.value;
-        if (t.number !== TENSOR_TYPE.SHAPE || t.wire !== WIRE_LENGTH) continue;
-        for (const dim of fields(bytes, t.start, t.end)) {
-          if (dim.number !== SHAPE.DIM || dim.wire !== WIRE_LENGTH) continue;
-          const value = [...fields(bytes, dim.start, dim.end)].find((d) => d.number === DIM.VALUE && d.wire === WIRE_VARINT);
-          info.dims.push(value ? value.value : -1);
-        }
-      }
-    }
-  }
-  return info;
 }
 
 /** An initializer: read only when asked for, written back from its original bytes unless replaced. */

@@ -2,7 +2,7 @@
 // can turn any fp32 model into the fast kind without Python: QDQ format, unsigned (uint8)
 // activations with ranges measured on calibration images, signed int8 weights per output
 // channel, int32 biases. That is onnxruntime's U8S8, the combination its x86 and ARM kernels
-// run fastest (signed activations run slower than fp32 on x86: DESIGN §4).
+// run fastest (signed activations run slower than fp32 on x86: README, Performance).
 //
 // What gets quantized: every Conv / MatMul / Gemm with stored weights, and the cheap operators
 // between them (activations, residual adds, pooling, concat, resize, reshapes) so that
@@ -12,14 +12,12 @@
 // in the shared assets).
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { preprocessImage } from '../image/preprocess';
-import { modelPreprocessSpec } from './config';
-import { inputGeometry } from './describe';
-import { examineModel } from './doctor';
-import { readOnnxModelInfo } from './onnx-metadata';
+import { preprocessImage } from '../image';
+import { examineModel, inputGeometry, modelPreprocessSpec } from '../model';
+import { readOnnxModelInfo } from '../onnx';
 import {
   DATA_TYPE, OnnxGraph, attributeFloat, attributeInts, floatTensor, intAttribute, makeNode, tensorValueInfo, tensorValues, type GraphNode, type Tensor,
-} from './onnx-graph';
+} from '../onnx';
 
 /** Operators with stored weights that run as int8 kernels. */
 const COMPUTE_OPS = new Set(['Conv', 'MatMul', 'Gemm']);

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError } from '../errors';
-import type { YoloLayout } from '../decode/yolo';
-import type { ModelTask } from './protocol';
-import { extractFromTgz } from './tar';
+import type { YoloLayout } from '../decode';
+import type { ModelTask } from '../types';
+import { extractFromTgz } from './extract';
 
 export interface CatalogueFile {
   /** Path inside the package. */

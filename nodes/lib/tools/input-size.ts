@@ -3,8 +3,8 @@
 // their strides and the anchor count in constants made for the export size (640 -> 8400 anchors).
 // This rewrites those constants for the new size, so a 640 model runs at 320 (2100 anchors,
 // about four times less work) without Python or a new export.
-import { YOLO_STRIDES, gridCells } from './doctor';
-import { DATA_TYPE, OnnxGraph, attributeTensor, floatTensor, int64Tensor, tensorAttribute, tensorValueInfo, tensorValues, type Tensor } from './onnx-graph';
+import { YOLO_STRIDES, gridCells } from '../model';
+import { DATA_TYPE, OnnxGraph, attributeTensor, floatTensor, int64Tensor, tensorAttribute, tensorValueInfo, tensorValues, type Tensor } from '../onnx';
 
 export interface InputSizeReport {
   bytes: Buffer;
@@ -55,8 +55,9 @@ export function resizeYoloInput(bytes: Uint8Array, width: number, height: number
   }
   const graph = OnnxGraph.read(bytes);
   const [input] = graph.inputs;
-  const dims = graph.inputs.length === 1 ? input.dims : undefined;
-  if (!dims || dims.length !== 4 || dims[1] !== 3 || !dims.every((d) => d > 0)) {
+  const fixed = (d: number | string): d is number => typeof d === 'number' && d > 0;
+  const dims = graph.inputs.length === 1 && input.dims.every(fixed) ? input.dims : undefined;
+  if (!dims || dims.length !== 4 || dims[1] !== 3) {
     throw new Error(`expected one fixed NCHW image input, found ${graph.inputs.map((v) => `${v.name} [${v.dims}]`).join(', ')}`);
   }
   const [oldHeight, oldWidth] = [dims[2], dims[3]];

