@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError, releaseThen } from './adapter';
 import { annotationsFrom } from './lib/annotate';
+import { EdgeAiError } from './lib/errors';
 import { countLabels, shortLabel, type Detection } from './lib/decode';
 import {
   InferencePump, decodeRequest, inferSettings, resultPayload, type InferNodeSettings, type InferSettings, type ModelHost, type RunOutput,
@@ -52,7 +53,8 @@ function answer({ RED, status, pump, closing }: Answering, active: ModelHost, de
         job.done();
       },
       (err) => {
-        if (closing()) return job.done();
+        // Live mode drops frames anyway; batch mode promises each msg a result or an error.
+        if (closing() && pump.mode === 'live') return job.done();
         const local = localError(RED, err);
         status.error(local);
         job.done(local);
@@ -136,7 +138,9 @@ module.exports = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       stopListening?.();
-      for (const job of pump.close()) job.done();
+      // Waiting frames of live mode are dropped as newer ones would replace them; batch msgs get an error.
+      const cutOff = pump.mode === 'batch' ? localError(RED, new EdgeAiError('cutOff')) : undefined;
+      for (const job of pump.close()) job.done(cutOff);
       status.clear();
       releaseThen(lease, done);
     });

@@ -35,9 +35,14 @@
             names[item.name] = true;
             return true;
         };
-        return (zones || []).every(function (z) { return named(z) && Array.isArray(z.points) && z.points.length >= 3 && z.points.every(inRange); }) &&
+        // Twice the area of a polygon: a zone without one holds nothing (as the runtime says too).
+        var area = function (points) {
+            return Math.abs(points.reduce(function (sum, p, i) { var n = points[(i + 1) % points.length]; return sum + p[0] * n[1] - n[0] * p[1]; }, 0));
+        };
+        return (zones || []).every(function (z) { return named(z) && Array.isArray(z.points) && z.points.length >= 3 && z.points.every(inRange) && area(z.points) > 1e-9; }) &&
             (lines || []).every(function (l) {
                 return named(l) && Array.isArray(l.from) && Array.isArray(l.to) && inRange(l.from) && inRange(l.to) &&
+                    (l.from[0] !== l.to[0] || l.from[1] !== l.to[1]) &&
                     Array.isArray(l.directions) && l.directions.length === 2 && l.directions[0] && l.directions[0] !== l.directions[1];
             });
     }

@@ -39,7 +39,8 @@ export class ModelHost {
   #current!: SessionWorker;
   #reloading: Promise<ModelInfo> | undefined;
   #settleTimer: NodeJS.Timeout | undefined;
-  #watching = false;
+  /** This host's own listener: unwatchFile without it would stop every other host watching the same file. */
+  #watcher: ((now: Stats, before: Stats) => void) | undefined;
   #closed = false;
 
   private constructor(config: ModelConfig) {
@@ -161,20 +162,20 @@ export class ModelHost {
 
   /** Polling survives editors and copy tools that replace the file instead of writing it. */
   #watch(): void {
-    this.#watching = true;
-    watchFile(this.#config.path, { interval: WATCH_INTERVAL_MS, persistent: false }, (now: Stats, before: Stats) => {
+    this.#watcher = (now: Stats, before: Stats) => {
       if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
       if (now.size === 0 && now.mtimeMs === 0) return; // removed: keep serving the loaded model
       clearTimeout(this.#settleTimer);
       // Wait until the file stops changing: a copy in progress is not a model yet.
       this.#settleTimer = setTimeout(() => { this.reload().catch(() => undefined); }, SETTLE_MS);
-    });
+    };
+    watchFile(this.#config.path, { interval: WATCH_INTERVAL_MS, persistent: false }, this.#watcher);
   }
 
   #unwatch(): void {
     clearTimeout(this.#settleTimer);
-    if (this.#watching) unwatchFile(this.#config.path);
-    this.#watching = false;
+    if (this.#watcher) unwatchFile(this.#config.path, this.#watcher);
+    this.#watcher = undefined;
   }
 }
 

@@ -61,7 +61,7 @@ export class InferencePump<T> {
   #inFlight = 0;
   #closed = false;
 
-  constructor(mode: QueueMode, capacity: number) {
+  constructor(readonly mode: QueueMode, capacity: number) {
     this.#queue = new WaitingQueue<T>(mode, capacity);
     this.#maxInFlight = mode === 'batch' ? 2 : 1;
   }

@@ -24,7 +24,8 @@ export interface LineSetting {
 }
 
 export interface TriggerSettings {
-  labels?: string;
+  /** "person, car", or a list of labels. */
+  labels?: string | string[];
   minScore?: number | string;
   minCount?: number | string;
   /** Empty or 0: no upper bound. */
@@ -70,6 +71,42 @@ function pointsSetting(name: string, value: unknown, least: number): Point[] {
   return value as Point[];
 }
 
+/** Twice the area a polygon encloses (shoelace); 0 for points on one line. */
+function doubleArea(points: readonly Point[]): number {
+  let sum = 0;
+  points.forEach(([x, y], i) => {
+    const [nx, ny] = points[(i + 1) % points.length];
+    sum += x * ny - nx * y;
+  });
+  return Math.abs(sum);
+}
+
+/** The labels a rule wants: "person, car" or ["person", "car"]. */
+function labelsSetting(value: unknown): string[] {
+  const list = typeof value === 'string' ? value.split(',') : value === undefined ? [] : value;
+  if (!Array.isArray(list) || !list.every((l) => typeof l === 'string')) throw badSetting('labels', 'comma-separated labels, or a list of them', value);
+  return list.map((l) => l.trim()).filter(Boolean);
+}
+
+/** The settings msg.rules may change: the node's own. */
+export const RULE_SETTINGS: ReadonlyArray<keyof TriggerSettings> = [
+  'labels', 'minScore', 'minCount', 'maxCount', 'framesNeeded', 'framesWindow', 'hold', 'cooldown', 'ruleZone', 'zones', 'lines',
+  'units', 'anchor', 'overlap', 'dwell', 'lowScore', 'matchIou', 'confirmFrames', 'lostAfter', 'track',
+];
+
+/** msg.rules as it came: an object of known settings, at least one; their values are checked with the rest. */
+export function rulesFromMessage(rules: unknown): Partial<TriggerSettings> {
+  const refuse = (received: string): never => {
+    throw new EdgeAiError('badRules', { known: RULE_SETTINGS.join(', '), received });
+  };
+  if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) return refuse(describeValue(rules));
+  const keys = Object.keys(rules);
+  if (!keys.length) refuse('an empty object');
+  const unknown = keys.filter((k) => !(RULE_SETTINGS as readonly string[]).includes(k));
+  if (unknown.length) refuse(`unknown ${unknown.map((k) => JSON.stringify(k)).join(', ')}`);
+  return rules as Partial<TriggerSettings>;
+}
+
 function nameSetting(kind: string, value: unknown, taken: Set<string>): string {
   if (typeof value !== 'string' || !value.trim()) throw badSetting(`${kind} name`, 'a name', value);
   if (taken.has(value.trim())) throw badSetting(`${kind} name`, 'a name used once', value);
@@ -82,10 +119,18 @@ export function triggerConfigFrom(s: TriggerSettings): TriggerConfig {
   const names = new Set<string>();
   if (s.zones !== undefined && !Array.isArray(s.zones)) throw badSetting('zones', 'a list of {name, points}', s.zones);
   if (s.lines !== undefined && !Array.isArray(s.lines)) throw badSetting('lines', 'a list of {name, from, to}', s.lines);
-  const zones = (s.zones ?? []).map((z) => ({ name: nameSetting('zone', z?.name, names), points: pointsSetting(`zone ${z?.name}`, z?.points, 3) }));
+  const zones = (s.zones ?? []).map((z) => {
+    const name = nameSetting('zone', z?.name, names);
+    const points = pointsSetting(`zone ${name}`, z?.points, 3);
+    // A zone without an area holds nothing, so it would never count.
+    if (!(doubleArea(points) > 1e-9)) throw badSetting(`zone ${name}`, 'points that enclose an area', points);
+    return { name, points };
+  });
   const lines = (s.lines ?? []).map((l) => {
     const name = nameSetting('line', l?.name, names);
     const [from, to] = pointsSetting(`line ${name}`, [l.from, l.to], 2);
+    // A line of no length is crossed by nothing.
+    if (from[0] === to[0] && from[1] === to[1]) throw badSetting(`line ${name}`, 'two different end points', [from, to]);
     const directions = l.directions ?? ['forward', 'backward'];
     if (!Array.isArray(directions) || directions.length !== 2 || !directions.every((d) => typeof d === 'string' && d) || directions[0] === directions[1]) {
       throw badSetting(`line ${name} directions`, 'two different names', directions);
@@ -106,7 +151,7 @@ export function triggerConfigFrom(s: TriggerSettings): TriggerConfig {
   const dwellMs = numberSetting('dwell', s.dwell, 0, 0, 86400) * 1000;
   const config: TriggerConfig = {
     rule: {
-      labels: String(s.labels ?? '').split(',').map((l) => l.trim()).filter(Boolean),
+      labels: labelsSetting(s.labels),
       minScore,
       minCount: numberSetting('minCount', s.minCount, 1, 0, 100000, true),
       maxCount: maxCount || Infinity,
@@ -173,6 +218,22 @@ export class TriggerEngine {
   /** Results the rule counted in the last frame. */
   get ruleCount(): number {
     return this.#ruleCount;
+  }
+
+  /**
+   * Takes over a running engine's state when its rules were changed: track IDs go on (never
+   * reused), and while zones and lines stay as they were, the tracks and their counts and totals too.
+   */
+  continueFrom(previous: TriggerEngine): void {
+    if (!this.#tracker || !previous.#tracker) return;
+    const geometry = (c: TriggerConfig): string => JSON.stringify([c.zones, c.lines, c.units, c.anchor, c.overlap, c.dwellMs]);
+    const same = geometry(this.config) === geometry(previous.config);
+    this.#tracker.continueFrom(previous.#tracker, same);
+    if (!same) return;
+    this.#events = previous.#events;
+    this.#size = previous.#size;
+    this.#zonesPx = previous.#zonesPx;
+    this.#linesPx = previous.#linesPx;
   }
 
   /** When tick() should next run for a pending end, or undefined. */

@@ -3,7 +3,7 @@
 // timer that sends an end when no frame comes to do it (a camera stopped while a rule was active).
 import { systemClock, type Clock } from '../clock';
 import { EdgeAiError } from '../errors';
-import { TriggerEngine, triggerConfigFrom, type FrameResult, type FrameSize, type TriggerSettings } from './engine';
+import { TriggerEngine, rulesFromMessage, triggerConfigFrom, type FrameResult, type FrameSize, type TriggerSettings } from './engine';
 import { resultsOf, type TriggerEvent } from './rule';
 
 export interface RunnerOptions {
@@ -52,11 +52,15 @@ export class TriggerRunner {
     return result;
   }
 
-  /** New rules over the current settings; throws (and changes nothing) when not allowed or not valid. */
-  changeRules(rules: Partial<TriggerSettings>): TriggerEngine {
+  /**
+   * New rules (msg.rules as it came) over the current settings; throws, and changes nothing, when
+   * not allowed or not a valid rule set. Counts and track IDs go on (see TriggerEngine.continueFrom).
+   */
+  changeRules(rules: unknown): TriggerEngine {
     if (!this.#options.msgRules) throw new EdgeAiError('msgRulesOff');
-    const next = { ...this.#settings, ...rules };
+    const next = { ...this.#settings, ...rulesFromMessage(rules) };
     const replacement = new TriggerEngine(triggerConfigFrom(next));
+    if (this.#engine) replacement.continueFrom(this.#engine);
     this.#settings = next;
     this.#engine = replacement;
     this.#setupError = undefined;

@@ -56,12 +56,21 @@ const VELOCITY_WEIGHT = 0.5;
 const MAX_PREDICTION_MS = 1000;
 
 export class Tracker {
-  readonly #options: TrackerOptions;
+  #options: TrackerOptions;
   #tracks: Track[] = [];
   #nextId = 1;
 
   constructor(options: TrackerOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Goes on with another tracker's tracks and IDs under new options: new rules must not restart
+   * the IDs (a reused ID is another object) nor drop the tracks being followed.
+   */
+  continueFrom(previous: Tracker, keepTracks: boolean): void {
+    this.#nextId = Math.max(this.#nextId, previous.#nextId);
+    if (keepTracks) this.#tracks = previous.#tracks;
   }
 
   /** Confirmed tracks currently alive. */

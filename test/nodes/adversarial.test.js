@@ -1,0 +1,86 @@
+'use strict';
+// Defects found by an adversarial pass (issue 18), each with the test that showed it, through a
+// real Node-RED runtime. The engine-only ones are in test/engine/adversarial.test.js.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { helper, load, collect } = require('../helpers/flow');
+const { images, models } = require('../helpers/paths');
+const { delay, until } = require('../helpers/wait');
+
+const MOBILENET = path.join(models, 'classification', 'mobilenet_v2_224_int8_qdq.onnx');
+const LABELS = path.join(models, 'classification', 'imagenet_labels_1001.txt');
+const ORANGE = fs.readFileSync(path.join(images, 'orange.jpg'));
+
+/** Every error a node reports (done(err) or node.error), also while and after it closes. */
+function errorsOf(id) {
+  const errors = [];
+  const node = helper.getNode(id);
+  const report = node.error;
+  node.error = function (err, ...rest) {
+    errors.push(String(err?.message ?? err));
+    return report.call(this, err, ...rest);
+  };
+  return errors;
+}
+
+describe('adversarial pass: through Node-RED', function () {
+  this.timeout(60000);
+  afterEach(() => helper.unload());
+
+  it('defect 6: batch msgs accepted while the model loads get an error when a redeploy cuts them off, not a silent done', async () => {
+    await load([
+      { id: 'model', type: 'edge-ai-model', path: MOBILENET, labelsSource: 'file', labelsFile: LABELS },
+      { id: 'pre', type: 'edge-ai-preprocess', settings: 'manual', width: 224, height: 224, wires: [['infer']] },
+      { id: 'infer', type: 'edge-ai-infer', model: 'model', mode: 'batch', queueSize: 10, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const errors = errorsOf('infer');
+    const results = [];
+    helper.getNode('out').on('input', (msg) => results.push(msg));
+    const tensor = { data: Buffer.alloc(3 * 224 * 224 * 4), dims: [1, 3, 224, 224], type: 'float32' };
+    for (let i = 0; i < 3; i++) helper.getNode('infer').receive({ payload: tensor });
+    await helper.unload();
+    await delay(100);
+    assert.equal(results.length + errors.length, 3, `every accepted msg answered: ${results.length} results, errors ${JSON.stringify(errors)}`);
+    assert.ok(errors.every((e) => /redeploy|closed/.test(e)), JSON.stringify(errors));
+  });
+
+  it('defect 7: msg.rules that are not a rule set are refused, and never reset the counts or reuse track IDs', async () => {
+    const person = (x, y) => ({ label: 'person', classId: 0, score: 0.9, box: { x: x - 20, y: y - 80, w: 40, h: 80 } });
+    const walk = (x0, x1, n) => Array.from({ length: n }, (_, i) => [person(x0 + ((x1 - x0) * i) / (n - 1), 300)]);
+    let time = 1e6;
+    const feed = (frames) => frames.forEach((payload) => helper.getNode('trigger').receive({ payload, frame: { width: 640, height: 480, time: (time += 100) } }));
+    await load([
+      { id: 'trigger', type: 'edge-ai-trigger', labels: 'person', hold: 0, msgRules: true, lostAfter: 0.3,
+        lines: [{ name: 'gate', from: [0.5, 0], to: [0.5, 1], directions: ['in', 'out'] }], wires: [['events'], ['frames']] },
+      { id: 'events', type: 'helper' },
+      { id: 'frames', type: 'helper' },
+      { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]);
+    const out = [];
+    helper.getNode('frames').on('input', (msg) => out.push(msg));
+    const caught = [];
+    helper.getNode('caught').on('input', (msg) => caught.push(msg.error.message));
+    feed(walk(100, 540, 20));
+    await until(() => out.length === 20, 'the first walk');
+    const firstId = out[19].tracks[0].trackId;
+    assert.deepEqual(out[19].lines[0].totals, { in: 0, out: 1 });
+    const garbage = [null, 'x', 5, [], {}, { labels: { a: 1 } }, { bogus: 1 }, { minScore: 'high' },
+      { lines: [{ name: 'flat', from: [0.2, 0.5], to: [0.2, 0.5] }] },
+      { zones: [{ name: 'thin', points: [[0, 0], [0.5, 0.5], [1, 1]] }] }];
+    for (const rules of garbage) helper.getNode('trigger').receive({ rules });
+    await until(() => caught.length === garbage.length, `an error for each of ${garbage.length} bad rule sets (got ${JSON.stringify(caught)})`);
+    assert.ok(caught.every((m) => /msg\.rules|rule|Setting|line|zone/i.test(m)), JSON.stringify(caught));
+    assert.ok(caught.some((m) => /bogus/.test(m)) && caught.some((m) => /labels/.test(m)), JSON.stringify(caught));
+    // A valid change of the rule alone keeps the tracks and the totals.
+    helper.getNode('trigger').receive({ rules: { minScore: 0.6 } });
+    // Later than lostAfter: the first person's track is gone, the next one is new.
+    time += 5000;
+    feed(walk(540, 100, 20));
+    await until(() => out.length === 40, 'the walk back');
+    assert.deepEqual(out[39].lines[0].totals, { in: 1, out: 1 }, 'totals go on');
+    assert.ok(out[39].tracks[0].trackId > firstId, `a new track gets a new ID (${out[39].tracks[0].trackId} after ${firstId})`);
+  });
+});
