@@ -2,7 +2,7 @@
 // tracked objects entering, leaving, dwelling, crossing and being counted.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
-import { TriggerRunner, type FrameResult, type FrameSize, type TriggerEngine, type TriggerEvent, type TriggerSettings } from './lib/trigger';
+import { MAX_TRACKED, TriggerRunner, type FrameResult, type FrameSize, type TriggerEngine, type TriggerEvent, type TriggerSettings } from './lib/trigger';
 import { rememberFrame, forgetFrame, registerPreview } from './preview';
 
 interface TriggerNodeDef extends NodeDef, TriggerSettings {
@@ -14,6 +14,7 @@ type FrameMsg = NodeMessageInFlow & {
   frame?: { width?: number; height?: number; time?: number; format?: string };
   transform?: { srcWidth?: number; srcHeight?: number };
   image?: unknown;
+  annotations?: unknown;
   rules?: Partial<TriggerSettings>;
 };
 
@@ -53,13 +54,17 @@ function statusReporter(status: StatusLine): { show(engine: TriggerEngine, resul
 }
 
 /**
- * The event messages: copies of the frame's msg, each with one event as its payload. The frame
- * Buffer (msg.image) is shared, not copied per event, as Node-RED shares Buffers too.
+ * The event messages: copies of the frame's msg, each with one event as its payload. Only the
+ * msg's small properties are copied per event: the results it replaces are not copied at all,
+ * and the frame (msg.image), the drawing list (msg.annotations) and the results the trigger
+ * looked at (msg.detections) are shared, as Node-RED shares Buffers: a frame with 10,000
+ * detections would otherwise copy them once per event.
  */
 function eventMessages(RED: NodeAPI, msg: FrameMsg, events: readonly TriggerEvent[], detections: unknown): NodeMessage[] {
   if (!events.length) return [];
-  const { image, ...rest } = msg;
-  return events.map((event) => ({ ...RED.util.cloneMessage(rest), ...(image === undefined ? {} : { image }), payload: event, detections }) as NodeMessage);
+  const { image, annotations, payload: _replaced, ...rest } = msg;
+  const shared = { ...(image === undefined ? {} : { image }), ...(annotations === undefined ? {} : { annotations }), detections };
+  return events.map((event) => ({ ...RED.util.cloneMessage(rest), ...shared, payload: event }) as NodeMessage);
 }
 
 module.exports = function register(RED: NodeAPI): void {
@@ -71,6 +76,8 @@ module.exports = function register(RED: NodeAPI): void {
     const status = new StatusLine(node, RED, 'edge-ai-trigger');
     const reporter = statusReporter(status);
     let lastTopic: string | undefined;
+    // Said once: a flood of detections is a model or threshold problem, not news every frame.
+    let warnedUntracked = false;
     // The node's own fields; triggerConfigFrom reads the settings it knows and ignores the rest.
     const runner = new TriggerRunner(def, {
       msgRules: def.msgRules === true,
@@ -95,9 +102,16 @@ module.exports = function register(RED: NodeAPI): void {
         lastTopic = msg.topic;
         if (msg.image !== undefined) rememberFrame(node.id, msg.image, msg.frame);
         reporter.show(runner.engine!, result);
+        if (runner.engine!.untracked && !warnedUntracked) {
+          warnedUntracked = true;
+          node.warn(RED._('edge-ai-trigger.log.untracked', { max: MAX_TRACKED, count: runner.engine!.untracked + MAX_TRACKED }));
+        }
         const events = eventMessages(RED, msg, result.events, result.results);
         Object.assign(msg, { payload: result.results, tracks: result.tracks, zones: result.zones, lines: result.lines });
-        send([events.length ? events : null, msg as NodeMessage]);
+        // One send() a msg: Node-RED deep-copies every msg after the first of one send() call, which
+        // for a crowded frame meant copying all its results once per event and once more for output 2.
+        for (const event of events) send([event, null]);
+        send([null, msg as NodeMessage]);
         done();
       } catch (err) {
         done(localError(RED, err));

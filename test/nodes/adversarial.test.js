@@ -83,4 +83,34 @@ describe('adversarial pass: through Node-RED', function () {
     assert.deepEqual(out[39].lines[0].totals, { in: 1, out: 1 }, 'totals go on');
     assert.ok(out[39].tracks[0].trackId > firstId, `a new track gets a new ID (${out[39].tracks[0].trackId} after ${firstId})`);
   });
+
+  it('defect 1: a flood of detections into a trigger with zones is tracked in bounded work, and events copy none of it', async () => {
+    await load([
+      { id: 'trigger', type: 'edge-ai-trigger', labels: 'person', hold: 0, confirmFrames: 1,
+        zones: [{ name: 'all', points: [[0, 0], [1, 0], [1, 1], [0, 1]] }], wires: [['events'], ['frames']] },
+      { id: 'events', type: 'helper' },
+      { id: 'frames', type: 'helper' },
+    ]);
+    const warnings = [];
+    const trigger = helper.getNode('trigger');
+    const warn = trigger.warn;
+    trigger.warn = function (text, ...rest) { warnings.push(String(text)); return warn.call(this, text, ...rest); };
+    const frames = [];
+    const events = [];
+    helper.getNode('frames').on('input', (msg) => frames.push(msg));
+    helper.getNode('events').on('input', (msg) => events.push(msg));
+    // 10,000 overlapping boxes, as an infer node with a threshold of 0 and maxDetections raised could send.
+    const flood = (f) => Array.from({ length: 10000 }, (_, i) => ({ label: 'person', classId: 0, score: 0.5 + (i % 50) / 100, box: { x: 300 + (i % 7) + f, y: 200 + (i % 5), w: 40, h: 80 } }));
+    for (let f = 0; f < 3; f++) {
+      const annotations = [{ type: 'rect', bbox: [0, 0, 1, 1] }];
+      trigger.receive({ payload: flood(f), annotations, frame: { width: 640, height: 480, time: 1e6 + f * 100 } });
+      await until(() => frames.length === f + 1, `frame ${f}`, 20000);
+      // At most 200 detections tracked a frame and 400 tracks alive, where there were 10,000 of each.
+      assert.ok(frames[f].tracks.length <= 400, `${frames[f].tracks.length} tracks`);
+    }
+    assert.ok(events.length > 0, 'events were sent');
+    assert.ok(events.every((e) => e.annotations === frames[0].annotations || frames.some((f) => f.annotations === e.annotations)), 'annotations shared, not copied per event');
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(warnings[0], /10000|untracked/);
+  });
 });

@@ -191,6 +191,13 @@ export interface FrameResult {
   lines: Array<{ name: string; from: Point; to: Point; directions: [string, string]; totals: Record<string, number> }>;
 }
 
+/**
+ * Most detections tracked in one frame, the best scores first. Pairing tracks with detections
+ * costs tracks x detections: 1,000 detections took half a second a frame and 10,000 ran the heap
+ * out. A camera frame with more objects worth following is not what this tracker is for.
+ */
+export const MAX_TRACKED = 200;
+
 /** Margin of zone outlines and lines against jitter, as a share of the frame's diagonal. */
 const MARGIN_SHARE = 0.02;
 
@@ -203,6 +210,7 @@ export class TriggerEngine {
   #size?: FrameSize;
   #zonesPx: Zone[] = [];
   #ruleCount = 0;
+  #untracked = 0;
   #linesPx: DirectedLine[] = [];
 
   constructor(config: TriggerConfig) {
@@ -213,6 +221,11 @@ export class TriggerEngine {
 
   get ruleActive(): boolean {
     return this.#rule.active;
+  }
+
+  /** Detections left untracked in the last frame (more than MAX_TRACKED wanted ones). */
+  get untracked(): number {
+    return this.#untracked;
   }
 
   /** Results the rule counted in the last frame. */
@@ -268,7 +281,9 @@ export class TriggerEngine {
     if (this.#tracker && this.#events) {
       // Tracked: boxed results of the wanted labels down to the low score (ByteTrack's second pass).
       const candidates = tagged.filter((r) => isBoxed(r) && r.score >= this.config.tracking!.lowScore && this.#rule.wants(r.label));
-      const update = this.#tracker.update(candidates as Array<ResultLike & { box: Box }>, now);
+      if (candidates.length > MAX_TRACKED) candidates.sort((a, b) => b.score - a.score);
+      this.#untracked = Math.max(0, candidates.length - MAX_TRACKED);
+      const update = this.#tracker.update(candidates.slice(0, MAX_TRACKED) as Array<ResultLike & { box: Box }>, now);
       for (const track of update.tracks) if (track.detection) (track.detection as { trackId?: number }).trackId = track.id;
       events.push(...this.#events.update(update, now));
       tracks = this.#events.view(update.tracks, now);

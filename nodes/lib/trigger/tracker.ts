@@ -88,25 +88,43 @@ export class Tracker {
     const unmatched = new Set(this.#tracks);
     /** Pair tracks and detections greedily, best score first (undefined: may not pair). */
     const assign = (pool: readonly TrackedDetection[], candidates: (t: Track) => boolean, score: (box: Box, detection: TrackedDetection) => number | undefined): TrackedDetection[] => {
-      const pairs: Array<{ track: Track; detection: TrackedDetection; overlap: number }> = [];
-      for (const track of unmatched) {
-        if (!candidates(track)) continue;
-        for (const detection of pool) {
-          if (detection.label !== track.label) continue;
-          const overlap = score(predicted.get(track)!, detection);
-          if (overlap !== undefined) pairs.push({ track, detection, overlap });
+      // Pairs in flat arrays: up to tracks x detections of them each frame, so no object per pair.
+      const tracks = [...unmatched].filter(candidates);
+      const pairTrack: number[] = [];
+      const pairDetection: number[] = [];
+      const pairScore: number[] = [];
+      tracks.forEach((track, t) => {
+        const box = predicted.get(track)!;
+        // Only a track's best few candidates: the greedy pairing below seldom goes further down a
+        // track's list, and sorting every pair of a crowded frame would cost far more.
+        const best: Array<[number, number]> = [];
+        pool.forEach((detection, d) => {
+          if (detection.label !== track.label) return;
+          const overlap = score(box, detection);
+          if (overlap === undefined) return;
+          if (best.length === CANDIDATES_PER_TRACK && overlap <= best[best.length - 1][1]) return;
+          let at = best.length;
+          while (at > 0 && best[at - 1][1] < overlap) at--;
+          best.splice(at, 0, [d, overlap]);
+          if (best.length > CANDIDATES_PER_TRACK) best.pop();
+        });
+        for (const [d, overlap] of best) {
+          pairTrack.push(t);
+          pairDetection.push(d);
+          pairScore.push(overlap);
         }
-      }
-      // Ties keep the older track.
-      pairs.sort((a, b) => b.overlap - a.overlap || a.track.firstSeen - b.track.firstSeen);
-      const used = new Set<TrackedDetection>();
-      for (const { track, detection } of pairs) {
-        if (!unmatched.has(track) || used.has(detection)) continue;
-        this.#take(track, detection, now);
+      });
+      // Best first; ties keep the older track.
+      const order = pairScore.map((_, i) => i).sort((a, b) => pairScore[b] - pairScore[a] || tracks[pairTrack[a]].firstSeen - tracks[pairTrack[b]].firstSeen);
+      const used = new Set<number>();
+      for (const i of order) {
+        const track = tracks[pairTrack[i]];
+        if (!unmatched.has(track) || used.has(pairDetection[i])) continue;
+        this.#take(track, pool[pairDetection[i]], now);
         unmatched.delete(track);
-        used.add(detection);
+        used.add(pairDetection[i]);
       }
-      return pool.filter((d) => !used.has(d));
+      return pool.filter((_, d) => !used.has(d));
     };
     const overlapping = (least: number) => (box: Box, d: TrackedDetection): number | undefined => {
       const overlap = iou(box, d.box);
@@ -140,6 +158,7 @@ export class Tracker {
       return false;
     });
     for (const detection of rest) {
+      if (this.#tracks.length >= MAX_TRACKS) break;
       const track: Track = {
         id: 0, label: detection.label, box: { ...detection.box }, score: detection.score, velocity: { x: 0, y: 0 },
         firstSeen: now, lastSeen: now, streak: 1, confirmed: false, detection,
@@ -173,6 +192,12 @@ export class Tracker {
   }
 }
 
+
+/** Detections a track is weighed against when pairing: its best ones by overlap or distance. */
+const CANDIDATES_PER_TRACK = 8;
+
+/** Most tracks alive at once, confirmed, lost or on probation: twice the detections tracked per frame. */
+const MAX_TRACKS = 400;
 
 /** Farthest a box may have moved, in its own sizes, to be paired by distance. */
 const MAX_JUMP = 1;
