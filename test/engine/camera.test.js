@@ -123,7 +123,7 @@ describe('camera engine', () => {
     assert.equal(hand.made[0].closed, 1);
   });
 
-  it('gives an on-demand request the newest pushed frame, or the next one, and no frame when closed first', async () => {
+  it('gives an on-demand request the newest pushed frame, or the next one, and an error when closed first', async () => {
     const hand = handCapture();
     const camera = new Camera({ kind: 'push', make: hand.make }, { continuous: false, fps: 5 }, recorder().events);
     camera.start();
@@ -135,7 +135,7 @@ describe('camera engine', () => {
     assert.deepEqual((await Promise.all(waiting)).map((f) => [String(f.data), f.seq]), [['next', 2], ['next', 3]]);
     const unanswered = camera.grab();
     await camera.close();
-    assert.equal(await unanswered, undefined);
+    await assert.rejects(unanswered, (err) => err.code === 'cameraClosed');
   });
 
   it('stops a pushed capture on "stop" and makes a new one on "start" once the old one is gone; the last command wins', async () => {
@@ -175,5 +175,27 @@ describe('camera engine', () => {
     gate.offer('x');
     await clock.advance(1000);
     assert.equal(clock.pending, 0);
+  });
+
+  it('fails a request that waits in vain at its deadline, saying what the capture last said, and refuses more than the bound at once', async () => {
+    const clock = new ManualClock();
+    const hand = handCapture();
+    const camera = new Camera({ kind: 'push', make: hand.make }, { continuous: false, fps: 5, waitMs: 2000, clock }, recorder().events);
+    camera.start();
+    hand.made[0].events.state({ state: 'reconnecting', delayMs: 1000, reason: 'Connection refused' });
+    const waiting = Array.from({ length: 16 }, () => camera.grab());
+    await assert.rejects(camera.grab(), (err) => err.code === 'tooManyWaiting' && /16 messages already wait/.test(err.message));
+    const settled = waiting.map((p) => p.then(() => 'frame', (err) => err));
+    await clock.advance(1999);
+    hand.push('in time');
+    const answers = await Promise.all(settled);
+    assert.ok(answers.every((a) => a === 'frame'), 'a frame before the deadline answers all');
+    const late = camera.grab().catch((err) => err);
+    await clock.advance(2000);
+    const err = await late;
+    assert.equal(err.code, 'frameTimeout');
+    assert.match(err.message, /No frame from rtsp:\/\/camera\/stream in 2 s \(the capture says: Connection refused\)/);
+    assert.equal(clock.pending, 0);
+    await camera.close();
   });
 });

@@ -3,6 +3,7 @@
 // real Node-RED runtime. The engine-only ones are in test/engine/adversarial.test.js.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
 const { images, models } = require('../helpers/paths');
@@ -112,5 +113,65 @@ describe('adversarial pass: through Node-RED', function () {
     assert.ok(events.every((e) => e.annotations === frames[0].annotations || frames.some((f) => f.annotations === e.annotations)), 'annotations shared, not copied per event');
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
     assert.match(warnings[0], /10000|untracked/);
+  });
+
+  it('defect 2: an on-demand camera whose source is dead fails each msg after a deadline, and refuses msgs beyond a bound', async () => {
+    await load([
+      { id: 'cam', type: 'edge-ai-camera', source: 'video', path: '/nonexistent/video.mp4', mode: 'ondemand', stallTimeout: 1, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+      { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]);
+    const caught = [];
+    helper.getNode('caught').on('input', (msg) => caught.push({ id: msg._msgid, message: msg.error.message, at: Date.now() }));
+    const sent = Date.now();
+    for (let i = 0; i < 20; i++) helper.getNode('cam').receive({ payload: i });
+    // The 16 that may wait fail at their deadline; the 4 beyond the bound at once.
+    await until(() => caught.length === 20, `an error for each of 20 msgs (${caught.length} so far)`, 15000);
+    const refused = caught.filter((c) => /already wait/.test(c.message));
+    const late = caught.filter((c) => /No frame from/.test(c.message));
+    assert.equal(refused.length, 4, JSON.stringify(caught.map((c) => c.message)));
+    assert.equal(late.length, 16);
+    assert.ok(refused.every((c) => c.at - sent < 500), 'the ones beyond the bound at once');
+    assert.ok(late.every((c) => c.at - sent >= 900), 'the others at the deadline');
+    assert.match(late[0].message, /video\.mp4/);
+  });
+
+  it('defect 3: a snapshot from a server that trickles fails at an overall deadline, and a close aborts the request', async () => {
+    const sockets = new Set();
+    const closedSockets = [];
+    // A byte every 500 ms, forever: never silent long enough for an idle timeout.
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'image/jpeg' });
+      const drip = setInterval(() => res.write(Buffer.from([0xff])), 500);
+      res.on('close', () => clearInterval(drip));
+    });
+    server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => { sockets.delete(socket); closedSockets.push(Date.now()); }); });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${server.address().port}/snapshot.jpg`;
+    try {
+      await load([
+        { id: 'cam', type: 'edge-ai-camera', source: 'snapshot', url, mode: 'ondemand', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]);
+      const caught = collect('caught', 1, 15000);
+      const started = Date.now();
+      helper.getNode('cam').receive({ payload: 'grab' });
+      const [failure] = await caught;
+      assert.match(failure.error.message, /Snapshot request to .*snapshot\.jpg failed: .*(\d+ s|deadline|longer)/);
+      assert.ok(Date.now() - started < 12000, `failed after ${Date.now() - started} ms`);
+      // A second request in flight when the node closes: its socket goes at once.
+      helper.getNode('cam').receive({ payload: 'grab' });
+      await until(() => sockets.size === 1, 'the second request to connect', 5000);
+      const closing = Date.now();
+      await helper.unload();
+      await until(() => sockets.size === 0, 'the request to be aborted by the close', 2000);
+      assert.ok(closedSockets[closedSockets.length - 1] - closing < 1000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -3,6 +3,7 @@
 // newest frame goes out at a capped rate or to the next request. Frames are numbered here.
 import { systemClock, type Clock } from '../clock';
 import { EdgeAiError } from '../errors';
+import { numberSetting } from '../settings';
 import { jpegDisplaySize } from '../image';
 import { OrderedOutput } from '../ordered';
 import {
@@ -56,9 +57,21 @@ export type CameraSource =
 export interface CameraOptions {
   continuous: boolean;
   fps: number;
+  /** How long a request of a pushed capture waits for a frame before it fails (default 10 s). */
+  waitMs?: number;
   /** Whether a request may name its own file or URL (msg.path, msg.url); how to open it. */
   fromMessage?: (named: { path?: unknown; url?: unknown }) => Promise<FrameSource>;
   clock?: Clock;
+}
+
+/** Requests that may wait for a frame of a pushed capture at once; more are refused at once. */
+export const MAX_WAITING = 16;
+const DEFAULT_WAIT_MS = 10000;
+
+interface Waiter {
+  resolve(frame: CameraFrame): void;
+  reject(err: Error): void;
+  timer: unknown;
 }
 
 export class Camera {
@@ -77,8 +90,13 @@ export class Camera {
   #wanted = true;
   /** Pushed, on demand: the newest frame no request took yet, and the requests waiting for one. */
   #latest: Frame | undefined;
-  #waiting: Array<(frame: CameraFrame | undefined) => void> = [];
+  #waiting: Waiter[] = [];
+  /** What a capture last said was wrong: told to a request that waited in vain. */
+  #lastProblem: string | undefined;
+  #label = '';
   #closed = false;
+  /** Sources opened for one request (a file or URL from msg), until it is answered. */
+  readonly #once = new Set<FrameSource>();
 
   /** The camera node's settings made into a camera; throws when they do not add up. */
   static fromSettings(settings: CameraSettings & { mode?: string; msgSource?: boolean }, baseDir: string, credentials: Credentials, events: CameraEvents, clock?: Clock): Camera {
@@ -93,7 +111,8 @@ export class Camera {
       const made = pushCamera(kind as Exclude<SourceKind, (typeof PULL_SOURCES)[number]>, settings, baseDir, credentials, capture);
       return { capture: made.supervisor, label: made.label, raw: made.raw };
     };
-    const camera = new Camera({ kind: 'push', make }, { continuous, fps, clock }, events);
+    const waitMs = numberSetting('stallTimeout', settings.stallTimeout, 10, 1, 300) * 1000;
+    const camera = new Camera({ kind: 'push', make }, { continuous, fps, clock, waitMs }, events);
     // Made now, so that settings it cannot use fail the deploy rather than the first start.
     camera.#capture = camera.#newCapture();
     return camera;
@@ -171,15 +190,30 @@ export class Camera {
 
   /**
    * The frame for a request: the next of a pulled source (requests in order), or from the file or
-   * URL the request names when allowed; the newest of a pushed capture, or the next to come.
-   * Undefined when a source has no more frames or the camera closed first.
+   * URL the request names when allowed; the newest of a pushed capture, or the next to come
+   * within the wait (then an error that says why none came; more than MAX_WAITING waiting
+   * requests are refused at once). Undefined when a pulled source has no more frames.
    */
   grab(named: { path?: unknown; url?: unknown } = {}): Promise<CameraFrame | undefined> {
     if (this.#source.kind === 'push') {
       const latest = this.#latest;
       this.#latest = undefined;
       if (latest) return Promise.resolve(this.#stamp(latest));
-      return new Promise((resolve) => this.#waiting.push(resolve));
+      if (this.#closed) return Promise.reject(new EdgeAiError('cameraClosed', { source: this.#label }));
+      if (this.#waiting.length >= MAX_WAITING) {
+        return Promise.reject(new EdgeAiError('tooManyWaiting', { count: this.#waiting.length, source: this.#label }));
+      }
+      return new Promise((resolve, reject) => {
+        const waitMs = this.#options.waitMs ?? DEFAULT_WAIT_MS;
+        const waiter: Waiter = {
+          resolve, reject,
+          timer: this.#clock.setTimeout(() => {
+            this.#waiting = this.#waiting.filter((w) => w !== waiter);
+            reject(new EdgeAiError('frameTimeout', { source: this.#label, seconds: waitMs / 1000, reason: this.#lastProblem ?? 'none came' }));
+          }, waitMs),
+        };
+        this.#waiting.push(waiter);
+      });
     }
     const pulled = this.#source.source;
     const fromMessage = named.path !== undefined || named.url !== undefined;
@@ -189,21 +223,28 @@ export class Camera {
     return new Promise((resolve, reject) => this.#grabs.serial(async () => {
       if (!fromMessage) return pulled.next();
       const once = await this.#options.fromMessage!(named);
+      // Closed with the camera too: a snapshot under way is aborted, not left open.
+      this.#once.add(once);
       try {
         return await once.next();
       } finally {
+        this.#once.delete(once);
         once.close();
       }
     }, { value: (frame) => resolve(frame && this.#stamp(frame)), error: reject }));
   }
 
-  /** Stops for good; requests still waiting get no frame. */
+  /** Stops for good; requests still waiting fail with cameraClosed. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#pacer?.stop();
     this.#gate?.close();
     if (this.#source.kind === 'pull') this.#source.source.close();
-    for (const waiter of this.#waiting.splice(0)) waiter(undefined);
+    for (const once of this.#once) once.close();
+    for (const waiter of this.#waiting.splice(0)) {
+      this.#clock.clearTimeout(waiter.timer);
+      waiter.reject(new EdgeAiError('cameraClosed', { source: this.#label }));
+    }
     await Promise.all([this.#stopped, this.#capture?.capture.close()]);
   }
 
@@ -211,8 +252,13 @@ export class Camera {
     const source = this.#source as Extract<CameraSource, { kind: 'push' }>;
     const made: MadeCapture = source.make({
       frame: (data) => this.#pushed(data, made),
-      state: (state) => { if (!this.#closed) this.#events.state(state); },
+      state: (state) => {
+        if (state.state === 'reconnecting') this.#lastProblem = state.reason;
+        else if (state.state === 'streaming') this.#lastProblem = undefined;
+        if (!this.#closed) this.#events.state(state);
+      },
     });
+    this.#label = made.label;
     return made;
   }
 
@@ -228,7 +274,10 @@ export class Camera {
       this.#latest = frame;
       return;
     }
-    for (const waiter of waiting) waiter(this.#stamp(frame));
+    for (const waiter of waiting) {
+      this.#clock.clearTimeout(waiter.timer);
+      waiter.resolve(this.#stamp(frame));
+    }
   }
 
   #stamp(frame: Frame): CameraFrame {

@@ -64,13 +64,20 @@ const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 
 /**
  * GET one image; `label` (the URL without credentials) names it in errors. `lookup` resolves
- * the host at connect time (a URL from a message checks the addresses it connects to).
+ * the host at connect time (a URL from a message checks the addresses it connects to). The whole
+ * request must be over in `timeoutMs`: a server that trickles a byte at a time is not silent, so
+ * an idle timeout alone would wait forever. `signal` aborts it (the camera closing).
  */
-export function fetchImage(url: string, label: string, timeoutMs: number, lookup?: LookupFunction): Promise<Buffer> {
+export function fetchImage(url: string, label: string, timeoutMs: number, lookup?: LookupFunction, signal?: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const fail = (reason: string): void => reject(new EdgeAiError('snapshotFailed', { url: label, reason: redactUrl(reason) }));
+    let deadline: NodeJS.Timeout | undefined;
+    const fail = (reason: string): void => {
+      clearTimeout(deadline);
+      reject(new EdgeAiError('snapshotFailed', { url: label, reason: redactUrl(reason) }));
+    };
+    if (signal?.aborted) return fail('the camera closed');
     const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { timeout: timeoutMs, ...(lookup ? { lookup } : {}) }, (response) => {
+    const request = client.get(url, { timeout: timeoutMs, signal, ...(lookup ? { lookup } : {}) }, (response) => {
       if (response.statusCode !== 200) {
         response.resume();
         return fail(`HTTP ${response.statusCode}`);
@@ -82,21 +89,29 @@ export function fetchImage(url: string, label: string, timeoutMs: number, lookup
         if (size > MAX_SNAPSHOT_BYTES) request.destroy(new Error(`more than ${MAX_SNAPSHOT_BYTES} bytes`));
         else parts.push(chunk);
       });
-      response.on('end', () => resolve(Buffer.concat(parts)));
+      response.on('end', () => {
+        clearTimeout(deadline);
+        resolve(Buffer.concat(parts));
+      });
       response.on('error', (err) => fail(err.message));
     });
+    deadline = setTimeout(() => request.destroy(new Error(`not complete in ${timeoutMs / 1000} s`)), timeoutMs);
     request.on('timeout', () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    request.on('error', (err) => fail(err.message));
+    request.on('error', (err) => fail(signal?.aborted ? 'the camera closed' : err.message));
   });
 }
 
-/** A camera that serves one JPEG per request, polled by the frame pacer. */
+/** A camera that serves one JPEG per request, polled by the frame pacer; closing aborts a request under way. */
 export class SnapshotSource implements FrameSource {
+  readonly #closing = new AbortController();
+
   constructor(readonly url: string, readonly label: string, readonly timeoutMs: number, readonly quality: number, readonly lookup?: LookupFunction) {}
 
   async next(): Promise<Frame> {
-    return toJpegFrame(await fetchImage(this.url, this.label, this.timeoutMs, this.lookup), this.label, this.quality);
+    return toJpegFrame(await fetchImage(this.url, this.label, this.timeoutMs, this.lookup, this.#closing.signal), this.label, this.quality);
   }
 
-  close(): void {}
+  close(): void {
+    this.#closing.abort();
+  }
 }
