@@ -3,7 +3,7 @@
 // or one per input msg. The camera itself is the engine's Camera; this adapts it to msgs.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
-import { Camera, redactUrl, type CameraFrame, type CameraSettings, type CameraState } from './lib/camera';
+import { BAD_PART_TEXT, Camera, redactUrl, type CameraFrame, type CameraSettings, type CameraState } from './lib/camera';
 import type { FrameInfo } from './lib/image';
 import { forgetFrame, registerPreview, rememberFrame } from './preview';
 
@@ -65,7 +65,9 @@ module.exports = function register(RED: NodeAPI): void {
         frame: (frame) => {
           node.send(fill(node, {}, frame));
           const fps = rate.tick().toFixed(1);
-          if (camera?.pushed) status.routine('ready', 'streamingSkipped', { fps, seq: frame.seq, skipped: camera.skipped });
+          const bad = camera?.badParts;
+          if (bad?.count) status.routine('ready', 'streamingBad', { fps, seq: frame.seq, bad: bad.count, reason: BAD_PART_TEXT[bad.reason!] });
+          else if (camera?.pushed) status.routine('ready', 'streamingSkipped', { fps, seq: frame.seq, skipped: camera.skipped });
           else status.routine('ready', 'streaming', { fps, seq: frame.seq });
         },
         error: (err) => node.error(reportError(err)),

@@ -79,12 +79,30 @@ describe('MJPEG parser', () => {
     assert.equal(boundaryFromContentType('image/jpeg'), undefined);
   });
 
-  it('drops a part with an absurd Content-Length and carries on', () => {
+  it('does not believe an absurd Content-Length: the part is read to its delimiter (issue 18: it was dropped)', () => {
     const lying = Buffer.from('--frame\r\nContent-Type: image/jpeg\r\nContent-Length: 999999999999\r\n\r\n');
     const stream = Buffer.concat([part(frames[0]), lying, frames[1], Buffer.from('\r\n'), part(frames[2])]);
     const got = parseAllWays(stream, { boundary: 'frame' }, { maxFrameBytes: 4096 });
-    assert.deepEqual(got.frames.map((f) => f.length), [frames[0].length, frames[2].length]);
-    assert.deepEqual(got.drops, ['tooLarge']);
+    assert.deepEqual(got.frames.map((f) => f.length), frames.map((f) => f.length));
+    assert.deepEqual(got.drops, []);
+  });
+
+  it('defect 5: a Content-Length too short or too long neither cuts a frame nor swallows the next one', () => {
+    const withLength = (frame, length) => Buffer.concat([Buffer.from(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${length}\r\n\r\n`), frame, Buffer.from('\r\n')]);
+    for (const [name, wrong] of [['short', 30], ['long', frames[1].length + 150]]) {
+      const stream = Buffer.concat([part(frames[0]), withLength(frames[1], wrong), part(frames[2]), part(frames[0])]);
+      const got = parseAllWays(stream, { boundary: 'frame' });
+      assert.deepEqual(got.frames.map((f) => f.toString('hex')), [frames[0], frames[1], frames[2], frames[0]].map((f) => f.toString('hex')), name);
+      assert.deepEqual(got.drops, [], name);
+    }
+  });
+
+  it('defect 5: a part that starts a JPEG but does not end it is dropped as truncated, and the next frame comes', () => {
+    const cut = frames[1].subarray(0, 120);
+    const stream = Buffer.concat([part(cut, { length: false }), part(frames[2])]);
+    const got = parseAllWays(stream, { boundary: 'frame' });
+    assert.deepEqual(got.frames.map((f) => f.length), [frames[2].length]);
+    assert.deepEqual(got.drops, ['truncated']);
   });
 
   it('drops parts that are not JPEG, and headers that never end', () => {

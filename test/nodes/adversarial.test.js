@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { helper, load, collect } = require('../helpers/flow');
+const { helper, load, collect, statusOf } = require('../helpers/flow');
 const { images, models } = require('../helpers/paths');
 const { delay, until } = require('../helpers/wait');
 
@@ -171,6 +171,41 @@ describe('adversarial pass: through Node-RED', function () {
       assert.ok(closedSockets[closedSockets.length - 1] - closing < 1000);
     } finally {
       for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('defect 5: an MJPEG camera whose Content-Length lies sends whole frames only, and its status counts the bad parts', async () => {
+    const jpegs = await Promise.all([0, 1, 2].map((i) => require('sharp')({ create: { width: 32, height: 24, channels: 3, background: { r: i * 80, g: 0, b: 0 } } }).jpeg().toBuffer()));
+    const partOf = (data, length) => Buffer.concat([Buffer.from(`--cam\r\nContent-Type: image/jpeg\r\nContent-Length: ${length}\r\n\r\n`), data, Buffer.from('\r\n')]);
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=cam' });
+      let n = 0;
+      const timer = setInterval(() => {
+        const frame = jpegs[n % 3];
+        // In turn: a length too short, too long, and a JPEG cut short.
+        const lie = [partOf(frame, 40), partOf(frame, frame.length + 500), partOf(frame.subarray(0, 60), 60)][n % 3];
+        res.write(Buffer.concat([lie, partOf(frame, frame.length)]));
+        n++;
+      }, 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await load([
+        { id: 'cam', type: 'edge-ai-camera', source: 'mjpeg', url: `http://127.0.0.1:${server.address().port}/stream`, mode: 'continuous', fps: 30, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]);
+      const bad = statusOf('cam', (s) => /streamingBad/.test(s.text ?? ''), 10000);
+      const frames = await collect('out', 12, 10000);
+      for (const msg of frames) {
+        const data = msg.payload;
+        assert.ok(data[0] === 0xff && data[1] === 0xd8 && data[data.length - 2] === 0xff && data[data.length - 1] === 0xd9, 'a whole JPEG');
+        assert.ok(jpegs.some((j) => j.equals(data)), 'exactly one of the frames sent, nothing cut, nothing glued');
+      }
+      await bad;
+      await helper.unload();
+    } finally {
       await new Promise((r) => server.close(r));
     }
   });

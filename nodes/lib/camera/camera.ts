@@ -13,6 +13,7 @@ import {
 import { FrameGate } from './gate';
 import { FramePacer } from './pacer';
 import type { Frame, FrameSource } from './sources';
+import type { DropReason } from './mjpeg';
 import type { CaptureState } from './supervisor';
 
 /** A frame as the camera hands it out: numbered, and stamped with when it went out. */
@@ -48,7 +49,7 @@ export interface MadeCapture {
 }
 
 /** How a capture is made: a new one on each start (a stopped one cannot start again). */
-export type CaptureFactory = (events: { frame(data: Buffer): void; state(state: CaptureState): void }) => MadeCapture;
+export type CaptureFactory = (events: { frame(data: Buffer): void; state(state: CaptureState): void; drop?(reason: DropReason): void }) => MadeCapture;
 
 export type CameraSource =
   | { kind: 'pull'; source: FrameSource; sourceKind: SourceKind }
@@ -63,6 +64,11 @@ export interface CameraOptions {
   fromMessage?: (named: { path?: unknown; url?: unknown }) => Promise<FrameSource>;
   clock?: Clock;
 }
+
+/** Why a part of a stream was not a frame, in a few words for statuses and reasons. */
+export const BAD_PART_TEXT: Record<DropReason, string> = {
+  tooLarge: 'over the size limit', notJpeg: 'not JPEG', truncated: 'JPEG cut short', badHeaders: 'part headers without end',
+};
 
 /** Requests that may wait for a frame of a pushed capture at once; more are refused at once. */
 export const MAX_WAITING = 16;
@@ -94,6 +100,10 @@ export class Camera {
   /** What a capture last said was wrong: told to a request that waited in vain. */
   #lastProblem: string | undefined;
   #label = '';
+  /** Parts of the stream that were not frames: how many, the last reason, and how many since the last frame. */
+  #badParts = 0;
+  #badReason: DropReason | undefined;
+  #badSinceFrame = 0;
   #closed = false;
   /** Sources opened for one request (a file or URL from msg), until it is answered. */
   readonly #once = new Set<FrameSource>();
@@ -147,6 +157,11 @@ export class Camera {
   /** Frames a continuous pushed camera skipped because a newer one came before it could go out. */
   get skipped(): number {
     return this.#gate?.skipped ?? 0;
+  }
+
+  /** Parts of an MJPEG stream that were not frames so far, with the last reason. */
+  get badParts(): { count: number; reason?: DropReason } {
+    return { count: this.#badParts, reason: this.#badReason };
   }
 
   /** Frames handed out so far. */
@@ -253,9 +268,18 @@ export class Camera {
     const made: MadeCapture = source.make({
       frame: (data) => this.#pushed(data, made),
       state: (state) => {
-        if (state.state === 'reconnecting') this.#lastProblem = state.reason;
-        else if (state.state === 'streaming') this.#lastProblem = undefined;
-        if (!this.#closed) this.#events.state(state);
+        // A stream whose parts were all refused stalls: the stall's reason says why.
+        const said = state.state === 'reconnecting' && this.#badSinceFrame
+          ? { ...state, reason: `${state.reason}; ${this.#badSinceFrame} parts were not frames (${BAD_PART_TEXT[this.#badReason!]})` }
+          : state;
+        if (said.state === 'reconnecting') this.#lastProblem = said.reason;
+        else if (said.state === 'streaming') this.#lastProblem = undefined;
+        if (!this.#closed) this.#events.state(said);
+      },
+      drop: (reason) => {
+        this.#badParts++;
+        this.#badSinceFrame++;
+        this.#badReason = reason;
       },
     });
     this.#label = made.label;
@@ -266,6 +290,7 @@ export class Camera {
   #pushed(data: Buffer, capture: MadeCapture): void {
     // A capture delivers until its process has exited; a closed camera hands out nothing more.
     if (this.#closed) return;
+    this.#badSinceFrame = 0;
     const size = capture.raw ?? jpegDisplaySize(data);
     const frame: Frame = { data, width: size?.width ?? 0, height: size?.height ?? 0, source: capture.label, format: capture.raw ? 'rgb' : 'jpeg' };
     if (this.#gate) return this.#gate.offer(frame);

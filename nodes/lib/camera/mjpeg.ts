@@ -1,6 +1,10 @@
 // A streaming parser for MJPEG over HTTP (multipart/x-mixed-replace), in the manner of busboy:
 // fed chunks of any size, it emits whole JPEG frames, never holds more than the frame limit,
-// and finds its way back after garbage, a lost boundary or a lying Content-Length.
+// and finds its way back after garbage or a lost boundary. Written here because it must stream
+// and stay bounded on hostile input, which the multipart libraries (made for uploads) do not.
+// Content-Length is checked, not trusted (cameras send it wrong): a part read by its length must
+// end where its JPEG ends, and no delimiter may stand inside it; otherwise the part runs from
+// one delimiter to the next. A part is a frame only from a JPEG start to a JPEG end.
 
 export interface MjpegLimits {
   /** Largest frame kept; a bigger part is dropped (and its bytes skipped, not stored). */
@@ -11,7 +15,8 @@ export interface MjpegLimits {
 
 export const DEFAULT_MJPEG_LIMITS: MjpegLimits = { maxFrameBytes: 16 * 1024 * 1024, maxHeaderBytes: 8 * 1024 };
 
-export type DropReason = 'tooLarge' | 'notJpeg' | 'badHeaders';
+/** Why a part was not delivered: over the frame limit, not a JPEG, cut short (no JPEG end), or headers that never ended. */
+export type DropReason = 'tooLarge' | 'notJpeg' | 'truncated' | 'badHeaders';
 
 export interface MjpegEvents {
   frame(jpeg: Buffer): void;
@@ -41,7 +46,7 @@ export class MjpegParser {
   #buffer: Buffer = Buffer.alloc(0);
   #parts: Buffer[] = [];
   #partBytes = 0;
-  /** Content-Length of the current part, or undefined to read up to the next delimiter. */
+  /** The current part's Content-Length while it holds up; undefined: read to the next delimiter. */
   #length: number | undefined;
 
   constructor(events: MjpegEvents, options: { boundary?: string; limits?: Partial<MjpegLimits> } = {}) {
@@ -73,14 +78,11 @@ export class MjpegParser {
   end(): string | undefined {
     let message: string | undefined;
     if (this.#state === 'body') {
-      // Without Content-Length the last part ends with the stream: deliver it if it is whole.
-      let rest = this.#buffer;
-      while (rest.length && (rest[rest.length - 1] === 0x0a || rest[rest.length - 1] === 0x0d)) rest = rest.subarray(0, rest.length - 1);
-      const whole = this.#length === undefined && rest.length >= 2 && rest[rest.length - 2] === 0xff && rest[rest.length - 1] === 0xd9;
-      this.#collect(rest);
-      if (whole) this.#finishPart();
+      // The last part ends with the stream: deliver it if it is a whole JPEG.
+      this.#collect(this.#buffer);
+      if (this.#partBytes > 0 && jpegEnd(this.#partBuffer()) !== undefined) this.#finishPart();
       else if (this.#partBytes > 0) {
-        this.#drop('notJpeg', this.#partBytes);
+        this.#drop('truncated', this.#partBytes);
         message = 'Unexpected end of stream';
       }
     }
@@ -146,26 +148,34 @@ export class MjpegParser {
     if (end < 0) return false;
     const headers = this.#buffer.toString('latin1', 0, end);
     this.#discard(end + endLength);
-    const lengthMatch = /(?:^|\n)content-length:\s*(\d+)/i.exec(headers);
-    const length = lengthMatch ? Number(lengthMatch[1]) : undefined;
-    if (length !== undefined && length > this.#limits.maxFrameBytes) {
-      // An absurd length is not trusted: skip to the next delimiter instead of counting bytes.
-      this.#drop('tooLarge', length);
-      this.#reset('skip');
-      return true;
-    }
     this.#reset('body');
-    this.#length = length;
+    const length = /(?:^|\n)content-length:\s*(\d+)/i.exec(headers);
+    // A length over the frame limit is not believed at all: the delimiter tells where the part ends.
+    if (length && Number(length[1]) <= this.#limits.maxFrameBytes) this.#length = Number(length[1]);
     return true;
   }
 
+  /** A part by its Content-Length, given up for the delimiter when the length turns out wrong. */
   #bodyByLength(): boolean {
-    const wanted = (this.#length ?? 0) - this.#partBytes;
-    const take = Math.min(wanted, this.#buffer.length);
+    const delimiter = this.#delimiter as Buffer;
+    const length = this.#length as number;
+    const wanted = length - this.#partBytes;
+    const at = this.#buffer.indexOf(delimiter);
+    if (at >= 0 && at < wanted) {
+      // The next delimiter comes before the announced end: the length is too long.
+      this.#length = undefined;
+      return true;
+    }
+    let take = Math.min(wanted, this.#buffer.length);
+    // Short of the end, keep enough back to see a delimiter that arrives split across chunks.
+    if (take < wanted) take = Math.max(0, take - (delimiter.length - 1));
     this.#collect(this.#buffer.subarray(0, take));
-    this.#buffer = this.#buffer.subarray(take);
-    if (this.#partBytes < (this.#length ?? 0)) return false;
-    this.#finishPart();
+    this.#discard(take);
+    if (this.#partBytes < length) return take > 0;
+    const part = this.#partBuffer();
+    if (part.length >= 2 && part[part.length - 2] === 0xff && part[part.length - 1] === 0xd9) this.#finishPart();
+    // The announced length ends inside the image: too short; the part goes on to the delimiter.
+    else this.#length = undefined;
     return true;
   }
 
@@ -214,17 +224,21 @@ export class MjpegParser {
     this.#partBytes += data.length;
   }
 
+  #partBuffer(): Buffer {
+    return this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, Math.min(this.#partBytes, this.#limits.maxFrameBytes));
+  }
+
+  /** A part is a frame when it holds a JPEG from its start marker to an end marker at (or just before) its end. */
   #finishPart(): void {
     const size = this.#partBytes;
     if (size > this.#limits.maxFrameBytes) {
       this.#drop('tooLarge', size);
     } else {
-      const frame = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, size);
-      if (frame.length >= 4 && frame[0] === 0xff && frame[1] === 0xd8) {
-        this.#events.frame(frame);
-      } else {
-        this.#drop('notJpeg', size);
-      }
+      const part = this.#partBuffer();
+      const end = jpegEnd(part);
+      if (!(part.length >= 4 && part[0] === 0xff && part[1] === 0xd8)) this.#drop('notJpeg', size);
+      else if (end === undefined) this.#drop('truncated', size);
+      else this.#events.frame(end === part.length ? part : part.subarray(0, end));
     }
     this.#reset('seek');
   }
@@ -247,6 +261,17 @@ export class MjpegParser {
   #keepTail(bytes: number): void {
     if (this.#buffer.length > bytes) this.#discard(this.#buffer.length - bytes);
   }
+}
+
+/** Bytes a camera may put after a frame's JPEG end marker before the boundary (CR, LF, padding). */
+const MAX_TRAILER = 8;
+
+/** Where the JPEG in `part` ends (just after its end marker FF D9, found near the end), or undefined. */
+function jpegEnd(part: Buffer): number | undefined {
+  for (let at = part.length - 2; at >= Math.max(2, part.length - 2 - MAX_TRAILER); at--) {
+    if (part[at] === 0xff && part[at + 1] === 0xd9) return at + 2;
+  }
+  return undefined;
 }
 
 function delimiterFor(boundary: string): Buffer {

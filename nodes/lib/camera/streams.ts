@@ -3,13 +3,15 @@
 // frame cut off by a reconnect is never glued to the next one.
 import { HttpConnection, type HttpOptions } from './http';
 import { JpegStreamSplitter } from './jpeg-stream';
-import { MjpegParser, boundaryFromContentType, type MjpegLimits } from './mjpeg';
+import { MjpegParser, boundaryFromContentType, type DropReason, type MjpegLimits } from './mjpeg';
 import { RawFrameSplitter } from './raw-stream';
 import { CaptureSupervisor, ProcessConnection, type CaptureState, type ProcessSpec, type SupervisorOptions } from './supervisor';
 
 export interface StreamEvents {
   frame(jpeg: Buffer): void;
   state(state: CaptureState): void;
+  /** A part of the stream that was not a frame, and why (MJPEG streams). */
+  drop?(reason: DropReason): void;
 }
 
 /**
@@ -43,7 +45,7 @@ export function mjpegCamera(url: string, http: HttpOptions, events: StreamEvents
     data: (chunk) => {
       // The boundary is known once the response headers came, just before the first data.
       parser ??= new MjpegParser(
-        { frame: (jpeg) => { supervisor.frameSeen(); events.frame(jpeg); } },
+        { frame: (jpeg) => { supervisor.frameSeen(); events.frame(jpeg); }, drop: (reason) => events.drop?.(reason) },
         { boundary: boundaryFromContentType(connection?.contentType), limits },
       );
       parser.push(chunk);
