@@ -70,7 +70,8 @@ module.exports = function register(RED: NodeAPI): void {
           else if (camera?.pushed) status.routine('ready', 'streamingSkipped', { fps, seq: frame.seq, skipped: camera.skipped });
           else status.routine('ready', 'streaming', { fps, seq: frame.seq });
         },
-        error: (err) => node.error(reportError(err)),
+        // With a msg, so that a Catch node hears it; the msg says which file or URL failed.
+        error: (err) => node.error(reportError(err), { frame: { source: (err as { params?: { path?: unknown } }).params?.path } }),
         state: stateReporter(RED, node, status, () => camera?.count ?? 0),
       });
     } catch (err) {

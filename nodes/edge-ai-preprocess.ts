@@ -68,7 +68,7 @@ module.exports = function register(RED: NodeAPI): void {
       ordered.parallel(() => spec.then((s) => preprocessImage(image, msg.frame as FrameInfo | undefined, s, materialize, maxPixels)), {
         value: ({ tensor, transform }) => {
           // Keep the original frame for nodes that draw on it later.
-          if (msg.image === undefined && Buffer.isBuffer(image)) msg.image = image;
+          if (msg.image === undefined && (Buffer.isBuffer(image) || typeof image === 'string')) msg.image = image;
           msg.payload = tensor;
           msg.transform = transform;
           send(msg);

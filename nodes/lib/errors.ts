@@ -2,22 +2,25 @@
 // this table is the English text (the build copies it into the en-US catalog).
 // Placeholders use Node-RED's i18n syntax: __name__.
 export const ERROR_TEXTS = {
-  notImage: 'Expected an encoded image Buffer (JPEG, PNG, WebP, TIFF, GIF or BMP) in msg.payload but received __received__',
+  notImage: 'Expected an encoded image Buffer (JPEG, PNG, WebP, TIFF, GIF or BMP), or a data: URL or base64 text of one, in msg.payload but received __received__',
   corruptImage: 'Could not decode the __format__ image in msg.payload (__length__ bytes): __reason__',
   imageTooLarge: 'The __format__ image in msg.payload is __width__x__height__ (__megapixels__ megapixels), more than the __limit__ megapixels this node accepts (Largest image); it was not decoded',
   rawFrameSize: 'Expected a raw RGB frame of __expected__ bytes (__width__x__height__x3) in msg.payload but received __received__ bytes',
   unsupportedBmp: 'Unsupported BMP file: __reason__',
   notTensor: 'Expected a tensor {data, dims, type} from edge-ai-preprocess in msg.payload but received __received__',
+  tensorField: 'msg.payload.__field__ of the tensor must be __expected__ but is __received__',
   tensorMismatch: 'Expected a __expectedType__ tensor of dims [__expectedDims__] for input "__input__" of __model__ but received __receivedType__ [__receivedDims__]',
   tensorSize: 'Tensor dims [__dims__] of type __type__ need __expected__ bytes but msg.payload.data holds __received__',
   convertMismatch: 'The pixels in msg.payload are [__dims__] but msg.payload.convert places a __expected__ image in the tensor [__tensorDims__]',
   modelNotFound: 'Model file not found: __path__',
   modelUnreadable: 'Could not read model file __path__: __reason__',
   modelInvalid: 'onnxruntime could not load __path__: __reason__',
+  modelFormat: 'Model __path__ is a __format__ file, not ONNX: __hint__',
   modelExternalData: 'Model __path__ keeps weights in __location__, which is refused: __reason__',
   modelCrashed: 'onnxruntime crashed while loading __path__ in a separate process (__reason__); the model was not loaded, so Node-RED keeps running',
   modelHashMismatch: 'Model file __path__ has SHA-256 __actual__ but the node is pinned to __expected__; refusing to load it',
   modelInputs: 'Model __path__ has __count__ inputs (__names__); edge-ai-infer feeds exactly one image tensor',
+  modelInputType: 'Input "__input__" of __path__ takes __type__ values; edge-ai-infer feeds images as float32 or uint8',
   modelInputShape: 'Input "__input__" of __path__ has dims [__dims__]; expected an image input shaped [1,3,H,W] or [1,H,W,3]',
   modelClosed: 'The model __path__ was released while this inference was waiting',
   workerDied: 'The inference worker for __path__ stopped unexpectedly: __reason__',
@@ -34,11 +37,13 @@ export const ERROR_TEXTS = {
   cutOff: 'The node closed (a redeploy or a stop) before this message reached the model; it was not processed',
   badSetting: 'Setting "__name__" must be __expected__ but is __received__',
   fileNotFound: 'Image file not found: __path__',
+  badImageSource: 'The image __path__ cannot be used: __reason__',
   msgSourceOff: '__what__ was given, but this camera takes its file or URL from messages only when "Take the file or URL from msg" is ticked (for file, folder and snapshot cameras)',
   msgSourceRefused: '__what__ __received__ was refused: __reason__',
   msgSourceWrongField: '__what__ was given, but a __kind__ camera takes __expected__ from messages',
   folderEmpty: 'No image files (jpg, jpeg, png, bmp, webp, tif, tiff) in folder __path__',
   notResults: 'Expected an array of results from edge-ai-infer in msg.payload but received __received__',
+  badResult: 'Result __index__ of msg.payload needs __expected__ but has __received__',
   noFrameSize: 'Zones and lines in fractions of the frame need the frame size (msg.frame from the camera, or msg.transform from preprocess) but received __received__',
   badRules: 'msg.rules must be an object with one or more of __known__, but received __received__; the running rules stay',
   msgRulesOff: 'msg.rules was given but this trigger node does not take rules from messages (tick "Rules may be changed by msg" to allow it)',
@@ -50,6 +55,7 @@ export const ERROR_TEXTS = {
   catalogueFetch: 'npm pack __spec__ failed: __reason__',
   catalogueMissingFile: 'The package __spec__ has no file __file__',
   badAnnotation: 'Annotation __index__ in msg.annotations cannot be drawn: __reason__',
+  badDetection: 'Detection __index__ in msg.payload cannot be drawn: __reason__',
   noDrawing: 'Expected detections from edge-ai-infer in msg.payload or a list in msg.annotations but received __received__',
   noFrame: 'Expected the frame to draw on in msg.image (an encoded image, or raw RGB described by msg.frame) but received __received__',
   catalogueHash: 'The file __file__ from __spec__ has SHA-256 __actual__ but the catalogue pins __expected__; it was deleted',
@@ -64,15 +70,18 @@ export const ERROR_TEXTS = {
 export const STATUS_TEXTS: Partial<Record<keyof typeof ERROR_TEXTS, string>> = {
   envVarUnset: '${__name__} is not set (__path__)',
   fileNotFound: 'not found: __file__ in __dir__',
+  badImageSource: 'unusable image: __file__',
   folderEmpty: 'no images in __path__',
   modelNotFound: 'model not found: __file__ in __dir__',
   modelUnreadable: 'cannot read model __file__: __reason__',
   modelInvalid: 'onnxruntime cannot load __file__',
+  modelFormat: '__format__, not ONNX: __file__',
   modelExternalData: 'weights outside the model folder refused: __file__',
   modelCrashed: 'onnxruntime crashed loading __file__ (in a separate process)',
   modelHashMismatch: 'SHA-256 pin does not match __file__',
   modelInputs: '__count__ inputs, needs one image input: __file__',
   modelInputShape: 'not an image input [__dims__]: __file__',
+  modelInputType: 'input is __type__, not an image: __file__',
   workerDied: 'inference worker stopped: __reason__',
   runFailed: 'inference failed: __reason__',
   labelsFile: 'cannot read labels __file__ in __dir__',
@@ -90,6 +99,7 @@ export const STATUS_TEXTS: Partial<Record<keyof typeof ERROR_TEXTS, string>> = {
   frameTimeout: 'no frame in __seconds__ s: __reason__',
   tooManyWaiting: '__count__ msgs already wait for a frame',
   badRules: 'msg.rules refused: __received__',
+  tensorField: 'bad tensor: __field__ must be __expected__',
   tensorMismatch: 'model input is __expectedType__ [__expectedDims__], got [__receivedDims__]',
   badSetting: 'setting "__name__" must be __expected__',
 };
@@ -114,7 +124,10 @@ export class EdgeAiError extends Error {
   }
 }
 
-/** Short description of an unexpected value for error messages: "string", "Buffer of 12 bytes", "object {a, b}". */
+/** Characters of a string shown in an error; the rest is cut. */
+const SHOWN_TEXT = 24;
+
+/** Short description of an unexpected value for error messages: 'string "abc"', "Buffer of 12 bytes", "object {a, b}". */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Buffer.isBuffer(value)) return `Buffer of ${value.length} bytes`;
@@ -124,5 +137,7 @@ export function describeValue(value: unknown): string {
     const keys = Object.keys(value as object).slice(0, 5);
     return keys.length ? `object {${keys.join(', ')}}` : 'empty object';
   }
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > SHOWN_TEXT ? `${value.slice(0, SHOWN_TEXT)}…` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
   return typeof value;
 }

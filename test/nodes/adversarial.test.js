@@ -3,11 +3,13 @@
 // real Node-RED runtime. The engine-only ones are in test/engine/adversarial.test.js.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const os = require('node:os');
 const http = require('node:http');
 const path = require('node:path');
 const { helper, load, collect, statusOf } = require('../helpers/flow');
 const { images, models } = require('../helpers/paths');
 const { delay, until } = require('../helpers/wait');
+const { buildModel } = require('../helpers/onnx-builder');
 
 const MOBILENET = path.join(models, 'classification', 'mobilenet_v2_224_int8_qdq.onnx');
 const LABELS = path.join(models, 'classification', 'imagenet_labels_1001.txt');
@@ -207,6 +209,83 @@ describe('adversarial pass: through Node-RED', function () {
       await helper.unload();
     } finally {
       await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('defect 9: a continuous camera\'s bad files reach a Catch node, each naming its file', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-bad-folder-'));
+    fs.writeFileSync(path.join(folder, 'a-broken.jpg'), 'not a picture');
+    fs.writeFileSync(path.join(folder, 'b-good.jpg'), ORANGE);
+    fs.writeFileSync(path.join(folder, 'c-cut.jpg'), ORANGE.subarray(0, 500));
+    try {
+      await load([
+        { id: 'cam', type: 'edge-ai-camera', source: 'folder', path: folder, mode: 'continuous', fps: 20, loop: false, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]);
+      const caught = await collect('caught', 2, 10000);
+      const messages = caught.map((m) => m.error.message);
+      assert.match(messages[0], /a-broken\.jpg/);
+      assert.match(messages[1], /c-cut\.jpg/);
+      assert.equal(caught[0].frame.source, path.join(folder, 'a-broken.jpg'), 'the msg says which file');
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  /** The error a Catch node receives for one msg sent to a node. */
+  async function caughtFor(nodeId, msg) {
+    const got = collect('caught', 1, 20000);
+    helper.getNode(nodeId).receive(msg);
+    return (await got)[0].error.message;
+  }
+
+  it('defect 9: errors name the field, the element and the file that is wrong, and say what to do', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-errors-'));
+    const int64Model = path.join(tmp, 'int64.onnx');
+    fs.writeFileSync(int64Model, buildModel({ nodes: [['Cast', ['image'], ['scores'], { to: 1 }]], inputs: [['image', 'int64', [1, 3, 8, 8]]], outputs: [['scores', 'float32', [1, 3, 8, 8]]] }));
+    const tflite = path.join(models, 'tflite', 'coral-mobilenet_v2_1.0_224_quant.tflite');
+    try {
+      await load([
+        { id: 'model', type: 'edge-ai-model', path: MOBILENET, labelsSource: 'file', labelsFile: LABELS },
+        { id: 'pre', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['out']] },
+        { id: 'infer', type: 'edge-ai-infer', model: 'model', mode: 'batch', wires: [['out']] },
+        { id: 'model64', type: 'edge-ai-model', path: int64Model, task: 'raw' },
+        { id: 'infer64', type: 'edge-ai-infer', model: 'model64', mode: 'batch', wires: [['out']] },
+        { id: 'modelTfl', type: 'edge-ai-model', path: tflite },
+        { id: 'inferTfl', type: 'edge-ai-infer', model: 'modelTfl', mode: 'batch', wires: [['out']] },
+        { id: 'trigger', type: 'edge-ai-trigger', labels: 'cat', wires: [['out'], ['out']] },
+        { id: 'annotate', type: 'edge-ai-annotate', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]);
+      const floats = new Float32Array(3 * 224 * 224);
+      assert.match(await caughtFor('infer', { payload: { data: floats, dims: [1, 3, 224, 224], type: 'float32' } }), /msg\.payload\.data .* must be a Buffer over the values \(Buffer\.from\(array\.buffer\)/);
+      assert.match(await caughtFor('infer', { payload: { data: Buffer.from(floats.buffer), dims: ['1', 3, 224, 224], type: 'float32' } }), /msg\.payload\.dims .* whole numbers .* but is array of 4/);
+      const pixels = Buffer.alloc(224 * 224 * 3);
+      const convert = { type: 'float32', layout: 'NCHW', order: 'RGB', std: [1, 1, 1], dims: [1, 3, 224, 224] };
+      assert.match(await caughtFor('infer', { payload: { data: pixels, dims: [1, 224, 224, 3], type: 'uint8', convert } }), /convert\.mean/);
+      assert.match(await caughtFor('infer', { payload: { data: pixels, dims: [1, 224, 224, 3], type: 'uint8', convert: { ...convert, mean: [0, 0, 0], std: [1, 0, 1] } } }), /convert\.std .* other than 0/);
+      assert.match(await caughtFor('infer64', { payload: { data: Buffer.alloc(192 * 8), dims: [1, 3, 8, 8], type: 'float32' } }), /takes int64 values/);
+      assert.match(await caughtFor('inferTfl', { payload: { data: Buffer.from(floats.buffer), dims: [1, 3, 224, 224], type: 'float32' } }), /TensorFlow Lite .* not ONNX/);
+      assert.match(await caughtFor('trigger', { payload: [{ label: 'cat', score: 0.9 }, { label: 'cat', score: '0.9' }] }), /Result 1 of msg\.payload needs a score \(a number\) but has string "0\.9"/);
+      assert.match(await caughtFor('annotate', { payload: [{ label: 'cat', score: 0.9, classId: 1, box: null }], image: ORANGE }), /Detection 0 in msg\.payload .* box/);
+      assert.match(await caughtFor('annotate', { payload: [], annotations: [{ type: 'rect', bbox: '1,2,3,4' }], image: ORANGE }), /Annotation 0 in msg\.annotations .* bbox must be a list/);
+      // A label with control characters is drawn; text images are read.
+      const drawn = collect('out', 1, 20000);
+      helper.getNode('annotate').receive({ payload: [{ label: 'cat\u0000\u0007', score: 0.9, classId: 1, box: { x: 1, y: 1, w: 20, h: 20 } }], image: ORANGE });
+      assert.ok(Buffer.isBuffer((await drawn)[0].payload));
+      for (const text of [`data:image/jpeg;base64,${ORANGE.toString('base64')}`, ORANGE.toString('base64')]) {
+        const tensor = collect('out', 1, 20000);
+        helper.getNode('pre').receive({ payload: text });
+        const { payload } = (await tensor)[0];
+        assert.deepEqual(payload.convert?.dims ?? payload.dims, [1, 3, 224, 224], 'the tensor MobileNetV2 takes');
+      }
+      assert.match(await caughtFor('pre', { payload: 'not/an/image.jpg' }), /data: URL or base64 .* string "not\/an\/image\.jpg"/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

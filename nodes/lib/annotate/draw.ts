@@ -46,8 +46,13 @@ export function colourFor(classId: number): string {
  */
 export function annotationsFrom(detections: readonly Detection[], showScores = true, limbs = false): Annotation[] {
   const annotations: Annotation[] = [];
-  for (const d of detections) {
-    const stroke = colourFor(d.classId);
+  detections.forEach((d, index) => {
+    const box = d.box as Partial<Detection['box']> | null;
+    if (!box || typeof box !== 'object' || ![box.x, box.y, box.w, box.h].every(finite)) {
+      throw new EdgeAiError('badDetection', { index, reason: `its box must be {x, y, w, h} in numbers, not ${describeValue(box)}` });
+    }
+    if (typeof d.score !== 'number' || !Number.isFinite(d.score)) throw new EdgeAiError('badDetection', { index, reason: `its score must be a number, not ${describeValue(d.score)}` });
+    const stroke = colourFor(Number.isInteger(d.classId) ? d.classId : 0);
     const { x, y, w, h } = d.box;
     const name = d.trackId === undefined ? d.label : `${d.label} #${d.trackId}`;
     annotations.push({ type: 'rect', bbox: [x, y, w, h], label: showScores ? `${name} ${Math.round(d.score * 100)}%` : name, stroke });
@@ -58,7 +63,7 @@ export function annotationsFrom(detections: readonly Detection[], showScores = t
       }
     }
     for (const p of points) if (shown(p)) annotations.push({ type: 'circle', x: p.x, y: p.y, r: 0, stroke });
-  }
+  });
   return annotations;
 }
 
@@ -113,7 +118,12 @@ export interface DrawOptions {
   maxPixels?: number;
 }
 
-const escapeXml = (text: string): string => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Text for the SVG: markup characters escaped, control characters (which no XML may hold) made spaces. */
+const escapeXml = (text: string): string => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ').replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Longest label drawn, and longest colour text taken: a huge one would hold up every frame behind it. */
+const MAX_LABEL = 120;
+const MAX_COLOUR = 40;
+const shortened = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
 
 /** The SVG of the annotations over a width x height image. */
@@ -124,7 +134,7 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
   const parts: string[] = [];
   annotations.forEach((a, index) => {
     if (!a || typeof a !== 'object') throw new EdgeAiError('badAnnotation', { index, reason: `expected an object, received ${describeValue(a)}` });
-    const stroke = escapeXml(String(a.stroke ?? '#ffc000'));
+    const stroke = escapeXml(shortened(String(a.stroke ?? '#ffc000'), MAX_COLOUR));
     const line = finite(a.lineWidth) && a.lineWidth > 0 ? a.lineWidth : options.lineWidth || autoLine;
     const font = finite(a.fontSize) && a.fontSize > 0 ? a.fontSize : options.fontSize || autoFont;
     const type = a.type ?? 'rect';
@@ -141,6 +151,7 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
       if (a.label) parts.push(labelTab(String(a.label), points[0][0], points[0][1] + Math.round(font * 1.3), stroke, font, line, width, a.fontColor));
       return;
     }
+    if (a.bbox !== undefined && !Array.isArray(a.bbox)) throw new EdgeAiError('badAnnotation', { index, reason: `bbox must be a list of numbers, not ${describeValue(a.bbox)}` });
     if (type === 'circle') {
       const [cx, cy, r] = a.bbox ?? [a.x, a.y, a.r];
       if (!finite(cx) || !finite(cy)) throw new EdgeAiError('badAnnotation', { index, reason: 'a circle needs x and y (or bbox)' });
@@ -159,7 +170,8 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-const isDetection = (d: unknown): d is Detection => typeof d === 'object' && d !== null && typeof (d as Detection).box === 'object';
+/** Anything with a box is meant as a detection (and checked as one, so a bad box is named, not skipped). */
+const isDetection = (d: unknown): d is Detection => typeof d === 'object' && d !== null && 'box' in d;
 
 /** Detections in msg.payload as a list, or undefined when it holds something else. */
 export function detectionsIn(payload: unknown): Detection[] | undefined {
@@ -170,13 +182,14 @@ export function detectionsIn(payload: unknown): Detection[] | undefined {
  * A label on a filled tab whose bottom-left corner is at (x, y), or just below y when there is
  * no room above; kept inside the image's width.
  */
-function labelTab(label: string, x: number, y: number, stroke: string, font: number, line: number, width: number, fontColor?: string): string {
+function labelTab(text: string, x: number, y: number, stroke: string, font: number, line: number, width: number, fontColor?: string): string {
+  const label = shortened(text, MAX_LABEL);
   const tabHeight = Math.round(font * 1.3);
   const tabWidth = Math.round(label.length * font * 0.6 + font * 0.6);
   const tabX = Math.min(Math.max(0, x - line / 2), Math.max(0, width - tabWidth));
   const tabY = y - tabHeight >= 0 ? y - tabHeight : y;
   return `<rect x="${tabX}" y="${tabY}" width="${tabWidth}" height="${tabHeight}" fill="${stroke}"/>`
-    + `<text x="${tabX + font * 0.3}" y="${tabY + font}" font-family="sans-serif" font-size="${font}" fill="${escapeXml(String(fontColor ?? '#000'))}">${escapeXml(label)}</text>`;
+    + `<text x="${tabX + font * 0.3}" y="${tabY + font}" font-family="sans-serif" font-size="${font}" fill="${escapeXml(shortened(String(fontColor ?? '#000'), MAX_COLOUR))}">${escapeXml(label)}</text>`;
 }
 
 /** What to draw: the detections in msg.payload, else the msg.annotations list. */

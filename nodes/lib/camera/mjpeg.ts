@@ -5,6 +5,7 @@
 // Content-Length is checked, not trusted (cameras send it wrong): a part read by its length must
 // end where its JPEG ends, and no delimiter may stand inside it; otherwise the part runs from
 // one delimiter to the next. A part is a frame only from a JPEG start to a JPEG end.
+import { jpegEnd } from '../image';
 
 export interface MjpegLimits {
   /** Largest frame kept; a bigger part is dropped (and its bytes skipped, not stored). */
@@ -261,17 +262,6 @@ export class MjpegParser {
   #keepTail(bytes: number): void {
     if (this.#buffer.length > bytes) this.#discard(this.#buffer.length - bytes);
   }
-}
-
-/** Bytes a camera may put after a frame's JPEG end marker before the boundary (CR, LF, padding). */
-const MAX_TRAILER = 8;
-
-/** Where the JPEG in `part` ends (just after its end marker FF D9, found near the end), or undefined. */
-function jpegEnd(part: Buffer): number | undefined {
-  for (let at = part.length - 2; at >= Math.max(2, part.length - 2 - MAX_TRAILER); at--) {
-    if (part[at] === 0xff && part[at + 1] === 0xd9) return at + 2;
-  }
-  return undefined;
 }
 
 function delimiterFor(boundary: string): Buffer {

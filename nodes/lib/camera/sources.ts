@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { EdgeAiError } from '../errors';
-import { openImage, sniffFormat } from '../image';
+import { jpegEnd, openImage, sniffFormat } from '../image';
 
 export interface Frame {
   /** Encoded JPEG, or width*height*3 bytes of RGB when format is "rgb". */
@@ -24,11 +24,20 @@ export interface FrameSource {
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
 
-/** JPEG bytes pass through untouched; anything else is decoded and encoded as JPEG. */
+/**
+ * JPEG bytes pass through untouched; anything else is decoded and encoded as JPEG. An image that
+ * cannot be used is an error that names where it came from (a file of a folder, a URL).
+ */
 export async function toJpegFrame(data: Buffer, source: string, quality: number): Promise<Frame> {
-  const opened = await openImage(data);
-  const jpeg = sniffFormat(data) === 'jpeg' ? data : await opened.image.removeAlpha().jpeg({ quality }).toBuffer();
-  return { data: jpeg, width: opened.width, height: opened.height, source };
+  try {
+    // A JPEG passes through undecoded, so at least its end must be there: a file cut short is no frame.
+    if (sniffFormat(data) === 'jpeg' && jpegEnd(data) === undefined) throw new Error('the JPEG is cut short (no end marker)');
+    const opened = await openImage(data);
+    const jpeg = sniffFormat(data) === 'jpeg' ? data : await opened.image.removeAlpha().jpeg({ quality }).toBuffer();
+    return { data: jpeg, width: opened.width, height: opened.height, source };
+  } catch (err) {
+    throw new EdgeAiError('badImageSource', { path: source, reason: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 export interface PatternOptions {

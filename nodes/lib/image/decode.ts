@@ -44,8 +44,9 @@ function pngSize(data: Buffer): { width: number; height: number } | undefined {
  * Open msg.payload as a sharp pipeline with its (orientation-corrected) size.
  * Raw RGB frames need msg.frame = {format: "rgb", width, height}.
  */
-export async function openImage(payload: unknown, frame?: FrameInfo, maxPixels = DEFAULT_MAX_PIXELS): Promise<OpenedImage> {
-  if (!Buffer.isBuffer(payload)) throw new EdgeAiError('notImage', { received: describeValue(payload) });
+export async function openImage(given: unknown, frame?: FrameInfo, maxPixels = DEFAULT_MAX_PIXELS): Promise<OpenedImage> {
+  const payload = typeof given === 'string' ? imageFromText(given) : given;
+  if (!Buffer.isBuffer(payload)) throw new EdgeAiError('notImage', { received: describeValue(given) });
   if (frame?.format === 'rgb' && frame.width && frame.height) {
     const { width, height } = frame;
     checkPixels('raw RGB', width, height, maxPixels);
@@ -74,6 +75,23 @@ export async function openImage(payload: unknown, frame?: FrameInfo, maxPixels =
     if (err instanceof EdgeAiError) throw err;
     throw corruptImage(format, payload, err);
   }
+}
+
+/** Longest text taken as an image (base64 of 48 MB). */
+const MAX_IMAGE_TEXT = 64 * 1024 * 1024;
+
+/**
+ * An image that came as text, as dashboards, HTTP and websocket nodes often carry it: a data: URL
+ * (data:image/jpeg;base64,...) or bare base64 that decodes to a known image format. Undefined
+ * for any other text.
+ */
+export function imageFromText(text: string): Buffer | undefined {
+  if (text.length > MAX_IMAGE_TEXT) return undefined;
+  const dataUrl = /^data:image\/[\w.+-]+;base64,/i.exec(text);
+  const base64 = dataUrl ? text.slice(dataUrl[0].length) : text.trim();
+  if (!/^[A-Za-z0-9+/\r\n]+={0,2}$/.test(base64)) return undefined;
+  const bytes = Buffer.from(base64, 'base64');
+  return sniffFormat(bytes) ? bytes : undefined;
 }
 
 async function orientedSize(image: sharp.Sharp): Promise<{ width: number; height: number }> {

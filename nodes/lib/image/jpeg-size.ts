@@ -75,3 +75,14 @@ function exifOrientation(data: Buffer, tiff: number, end: number): Orientation {
   }
   return 1;
 }
+
+/** Bytes a writer may put after a JPEG's end marker (CR, LF, padding) that are still taken as its end. */
+const MAX_TRAILER = 8;
+
+/** Where the JPEG in `data` ends (just after its end marker FF D9, found at or near the end), or undefined: cut short. */
+export function jpegEnd(data: Buffer): number | undefined {
+  for (let at = data.length - 2; at >= Math.max(2, data.length - 2 - MAX_TRAILER); at--) {
+    if (data[at] === 0xff && data[at + 1] === 0xd9) return at + 2;
+  }
+  return undefined;
+}

@@ -1,4 +1,5 @@
-// Turning resized RGB pixels into the tensor a model expects.
+// Turning resized RGB pixels into the tensor a model expects, and checking a tensor that came in a msg.
+import { EdgeAiError, describeValue } from '../errors';
 
 export type ChannelOrder = 'rgb' | 'bgr';
 export type Layout = 'nchw' | 'nhwc';
@@ -49,6 +50,39 @@ export interface TensorPayload {
 }
 
 export const TYPE_BYTES: Record<TensorType, number> = { float32: 4, uint8: 1 };
+
+/**
+ * msg.payload checked as a tensor before it is queued, field by field, so that the error names
+ * the field that is wrong: data a Buffer (not a typed array), dims whole numbers, a known type,
+ * and a conversion still to do that can be done (means and non-zero standard deviations).
+ */
+export function checkTensorPayload(value: unknown): TensorPayload {
+  if (!value || typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
+    throw new EdgeAiError('notTensor', { received: describeValue(value) });
+  }
+  const t = value as Record<string, unknown>;
+  const bad = (field: string, expected: string, received: unknown): never => {
+    throw new EdgeAiError('tensorField', { field, expected, received: describeValue(received) });
+  };
+  if (!Buffer.isBuffer(t.data)) {
+    bad('data', ArrayBuffer.isView(t.data) ? 'a Buffer over the values (Buffer.from(array.buffer), not the typed array itself)' : 'a Buffer', t.data);
+  }
+  const wholeList = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isInteger(d) && d > 0);
+  if (!wholeList(t.dims)) bad('dims', 'a list of whole numbers above 0', t.dims);
+  if (typeof t.type !== 'string' || !(t.type in TYPE_BYTES)) bad('type', `one of ${Object.keys(TYPE_BYTES).join(', ')}`, t.type);
+  if (t.convert !== undefined) {
+    const c = t.convert as Record<string, unknown>;
+    if (!c || typeof c !== 'object') bad('convert', 'an object (as edge-ai-preprocess makes it)', c);
+    const triple = (v: unknown, nonZero: boolean): boolean => Array.isArray(v) && v.length === 3 && v.every((n) => Number.isFinite(n) && (!nonZero || n !== 0));
+    if (typeof c.type !== 'string' || !(c.type in TYPE_BYTES)) bad('convert.type', `one of ${Object.keys(TYPE_BYTES).join(', ')}`, c.type);
+    if (c.layout !== 'NCHW' && c.layout !== 'NHWC') bad('convert.layout', '"NCHW" or "NHWC"', c.layout);
+    if (c.order !== 'RGB' && c.order !== 'BGR') bad('convert.order', '"RGB" or "BGR"', c.order);
+    if (!triple(c.mean, false)) bad('convert.mean', 'three numbers', c.mean);
+    if (!triple(c.std, true)) bad('convert.std', 'three numbers other than 0', c.std);
+    if (!wholeList(c.dims)) bad('convert.dims', 'a list of whole numbers above 0', c.dims);
+  }
+  return value as TensorPayload;
+}
 
 export function tensorDims(layout: Layout, width: number, height: number): number[] {
   return layout === 'nchw' ? [1, 3, height, width] : [1, height, width, 3];

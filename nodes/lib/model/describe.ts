@@ -71,10 +71,20 @@ export interface InspectReport extends DoctorReport {
   size: number;
 }
 
-/** The file's bytes, hash and ONNX description; a file that is not ONNX is modelInvalid. */
+/** Model files of other frameworks, known by their first bytes, and what to do with them. */
+const OTHER_FORMATS: Array<{ format: string; is: (bytes: Buffer) => boolean; hint: string }> = [
+  { format: 'TensorFlow Lite (.tflite)', is: (b) => b.toString('latin1', 4, 8) === 'TFL3', hint: 'this version loads ONNX only; convert it with tf2onnx (python -m tf2onnx.convert --tflite model.tflite --output model.onnx)' },
+  { format: 'Keras / HDF5 (.h5)', is: (b) => b.toString('latin1', 0, 8) === '\x89HDF\r\n\x1a\n', hint: 'export it to ONNX (tf2onnx) or TensorFlow Lite first' },
+  { format: 'zip (PyTorch .pt or Keras .keras)', is: (b) => b.toString('latin1', 0, 4) === 'PK\x03\x04', hint: 'export it to ONNX first (torch.onnx.export, or tf2onnx for Keras)' },
+  { format: 'JSON (a TensorFlow.js model.json?)', is: (b) => b.toString('latin1', 0, 1) === '{', hint: 'convert the TensorFlow.js model to ONNX first' },
+];
+
+/** The file's bytes, hash and ONNX description; a file that is not ONNX is modelInvalid, or modelFormat when it is known as another framework's. */
 async function readModel(file: string): Promise<{ bytes: Buffer; sha256: string; onnx: OnnxModelInfo }> {
   const bytes = await readModelFile(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const other = OTHER_FORMATS.find((f) => f.is(bytes));
+  if (other) throw new EdgeAiError('modelFormat', { path: file, format: other.format, hint: other.hint });
   try {
     return { bytes, sha256, onnx: readOnnxModelInfo(bytes) };
   } catch (err) {
@@ -154,7 +164,11 @@ export function inputGeometry(modelPath: string, inputs: TensorInfo[]): InputGeo
   const shapeError = (): never => {
     throw new EdgeAiError('modelInputShape', { input: input.name, path: modelPath, dims: input.dims.join(',') });
   };
-  if (dims.length !== 4 || (input.type !== 'float32' && input.type !== 'uint8')) return shapeError();
+  // An image input of another element type is not a shape problem: say which type it is.
+  if (input.type !== 'float32' && input.type !== 'uint8') {
+    throw new EdgeAiError('modelInputType', { input: input.name, path: modelPath, type: input.type });
+  }
+  if (dims.length !== 4) return shapeError();
   const layout = dims[1] === 3 ? 'nchw' : dims[3] === 3 ? 'nhwc' : shapeError();
   const [height, width] = layout === 'nchw' ? [dims[2], dims[3]] : [dims[1], dims[2]];
   // Dynamic batch axes are fed with batch 1.

@@ -2,8 +2,8 @@
 // pooled buffers for the worker, and the model file watched and reloaded beside the running one.
 import { watchFile, unwatchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { EdgeAiError, describeValue } from '../errors';
-import { TYPE_BYTES, canvasSize, convertPixels, elementCount, type TensorPayload } from '../image';
+import { EdgeAiError } from '../errors';
+import { TYPE_BYTES, canvasSize, checkTensorPayload, convertPixels, elementCount, type TensorPayload } from '../image';
 import { describeTensors, type ModelConfig, type ModelInfo } from './describe';
 import type { DecodeRequest } from './protocol';
 import { modelChecker } from './checker';
@@ -66,13 +66,10 @@ export class ModelHost {
 
   /** Check a tensor from msg.payload against the model input before it is queued. */
   validate(tensor: unknown): TensorPayload {
-    const t = tensor as Partial<TensorPayload> | undefined;
-    if (!t || typeof t !== 'object' || !Buffer.isBuffer(t.data) || !Array.isArray(t.dims) || typeof t.type !== 'string' || !(t.type in TYPE_BYTES)) {
-      throw new EdgeAiError('notTensor', { received: describeValue(tensor) });
-    }
+    const t = checkTensorPayload(tensor);
     const needed = elementCount(t.dims) * TYPE_BYTES[t.type];
     if (t.data.length !== needed) throw new EdgeAiError('tensorSize', { dims: t.dims.join(','), type: t.type, expected: needed, received: t.data.length });
-    if (t.convert) checkPlacement(t as TensorPayload);
+    if (t.convert) checkPlacement(t);
     const effectiveDims = t.convert?.dims ?? t.dims;
     const effectiveType = t.convert?.type ?? t.type;
     const { input } = this.info;
@@ -83,7 +80,7 @@ export class ModelHost {
         receivedType: effectiveType, receivedDims: effectiveDims.join(','),
       });
     }
-    return t as TensorPayload;
+    return t;
   }
 
   /**

@@ -25,8 +25,14 @@ export interface ResultLike {
 
 /** Check that msg.payload is what edge-ai-infer sends: an array of {label, score}. */
 export function resultsOf(payload: unknown): ResultLike[] {
-  const valid = Array.isArray(payload) && payload.every((r) => r && typeof r.label === 'string' && typeof r.score === 'number');
-  if (!valid) throw new EdgeAiError('notResults', { received: describeValue(payload) });
+  if (!Array.isArray(payload)) throw new EdgeAiError('notResults', { received: describeValue(payload) });
+  // Name the first result that is wrong, and what is wrong with it.
+  payload.forEach((r: { label?: unknown; score?: unknown } | null, index) => {
+    const wrong = !r || typeof r !== 'object' ? ['an object {label, score}', r]
+      : typeof r.label !== 'string' ? ['a label (text)', r.label]
+        : typeof r.score !== 'number' || !Number.isFinite(r.score) ? ['a score (a number)', r.score] : undefined;
+    if (wrong) throw new EdgeAiError('badResult', { index, expected: wrong[0] as string, received: describeValue(wrong[1]) });
+  });
   return payload as ResultLike[];
 }
 
