@@ -6,16 +6,24 @@ export function parseLabelLines(text: string): string[] {
   return lines;
 }
 
+/** Most classes a model's metadata may name: an index beyond it is not believed (it would size the list). */
+const MAX_CLASSES = 100000;
+
 /**
  * Ultralytics writes `names` as a Python dict literal: `{0: 'person', 1: 'bicycle', ...}`.
- * Returns undefined when the text is not of that form.
+ * Returns undefined when the text is not of that form, or names a class index no model has
+ * (metadata comes with the file, so a huge index must not make a huge list).
  */
 export function parseUltralyticsNames(text: string): string[] | undefined {
-  const labels: string[] = [];
+  const named = new Map<number, string>();
   const entry = /(\d+)\s*:\s*(['"])((?:\\.|(?!\2).)*)\2/g;
   for (let match = entry.exec(text); match; match = entry.exec(text)) {
-    labels[Number(match[1])] = match[3].replace(/\\(.)/g, '$1');
+    const index = Number(match[1]);
+    if (!(index < MAX_CLASSES)) return undefined;
+    named.set(index, match[3].replace(/\\(.)/g, '$1'));
   }
-  if (!labels.length) return undefined;
-  return Array.from(labels, (label, index) => label ?? `class ${index}`);
+  if (!named.size) return undefined;
+  let count = 0;
+  for (const index of named.keys()) count = Math.max(count, index + 1);
+  return Array.from({ length: count }, (_, index) => named.get(index) ?? `class ${index}`);
 }
