@@ -123,6 +123,8 @@ const escapeXml = (text: string): string => text.replace(/[\u0000-\u0008\u000b\u
 /** Longest label drawn, and longest colour text taken: a huge one would hold up every frame behind it. */
 const MAX_LABEL = 120;
 const MAX_COLOUR = 40;
+/** Most annotations drawn on one frame: the SVG of more would hold up the frames behind it. */
+const MAX_ANNOTATIONS = 5000;
 const shortened = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
 
@@ -132,6 +134,9 @@ export function annotationSvg(annotations: readonly Annotation[], width: number,
   const autoLine = Math.max(2, Math.round(shortSide / 240));
   const autoFont = Math.max(12, Math.round(shortSide / 36));
   const parts: string[] = [];
+  if (annotations.length > MAX_ANNOTATIONS) {
+    throw new EdgeAiError('badAnnotation', { index: MAX_ANNOTATIONS, reason: `a frame takes at most ${MAX_ANNOTATIONS} annotations, not ${annotations.length}` });
+  }
   annotations.forEach((a, index) => {
     if (!a || typeof a !== 'object') throw new EdgeAiError('badAnnotation', { index, reason: `expected an object, received ${describeValue(a)}` });
     const stroke = escapeXml(shortened(String(a.stroke ?? '#ffc000'), MAX_COLOUR));
