@@ -79,8 +79,8 @@ export function registerModelAdmin(RED: NodeAPI): void {
       } else {
         const asked = String(req.query.path ?? '');
         // Only model files: the doctor must not become a way to read arbitrary files.
-        if (!asked.trim().toLowerCase().endsWith('.onnx')) {
-          throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx file', received: JSON.stringify(asked) });
+        if (!/\.(onnx|tflite)$/.test(asked.trim().toLowerCase())) {
+          throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx or .tflite file', received: JSON.stringify(asked) });
         }
         file = expandPath(asked, userDir);
       }

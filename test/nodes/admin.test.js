@@ -70,7 +70,11 @@ describe('admin routes with adminAuth on', function () {
     assert.match(report.sha256, /^505648ad/);
     const notOnnx = await call('/edge-ai/doctor?path=/etc/passwd', { user: 'viewer' });
     assert.equal(notOnnx.status, 400);
-    assert.match((await notOnnx.json()).error, /must be the path of an .onnx file/);
+    assert.match((await notOnnx.json()).error, /must be the path of an .onnx or .tflite file/);
+    // A TensorFlow Lite file gets the doctor's report of its import.
+    const tflite = path.join(models, 'tflite', 'coral-mobilenet_v2_1.0_224_quant.tflite');
+    const tfliteReport = await (await call(`/edge-ai/doctor?path=${encodeURIComponent(tflite)}`, { user: 'viewer' })).json();
+    assert.deepEqual([tfliteReport.format, tfliteReport.task, tfliteReport.classes, tfliteReport.labels.source], ['tflite', 'classification', 1001, 'metadata']);
     const missing = await call('/edge-ai/doctor?path=/nope/x.onnx', { user: 'viewer' });
     assert.equal(missing.status, 404);
     const unknown = await call('/edge-ai/catalogue/nope/fetch', { method: 'POST', user: 'admin' });

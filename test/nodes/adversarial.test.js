@@ -245,7 +245,9 @@ describe('adversarial pass: through Node-RED', function () {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-errors-'));
     const int64Model = path.join(tmp, 'int64.onnx');
     fs.writeFileSync(int64Model, buildModel({ nodes: [['Cast', ['image'], ['scores'], { to: 1 }]], inputs: [['image', 'int64', [1, 3, 8, 8]]], outputs: [['scores', 'float32', [1, 3, 8, 8]]] }));
-    const tflite = path.join(models, 'tflite', 'coral-mobilenet_v2_1.0_224_quant.tflite');
+    // A Keras HDF5 file (its signature is enough): another framework's file, named as such.
+    const keras = path.join(tmp, 'model.h5');
+    fs.writeFileSync(keras, Buffer.concat([Buffer.from('\x89HDF\r\n\x1a\n', 'latin1'), Buffer.alloc(64)]));
     try {
       await load([
         { id: 'model', type: 'edge-ai-model', path: MOBILENET, labelsSource: 'file', labelsFile: LABELS },
@@ -253,8 +255,8 @@ describe('adversarial pass: through Node-RED', function () {
         { id: 'infer', type: 'edge-ai-infer', model: 'model', mode: 'batch', wires: [['out']] },
         { id: 'model64', type: 'edge-ai-model', path: int64Model, task: 'raw' },
         { id: 'infer64', type: 'edge-ai-infer', model: 'model64', mode: 'batch', wires: [['out']] },
-        { id: 'modelTfl', type: 'edge-ai-model', path: tflite },
-        { id: 'inferTfl', type: 'edge-ai-infer', model: 'modelTfl', mode: 'batch', wires: [['out']] },
+        { id: 'modelKeras', type: 'edge-ai-model', path: keras },
+        { id: 'inferKeras', type: 'edge-ai-infer', model: 'modelKeras', mode: 'batch', wires: [['out']] },
         { id: 'trigger', type: 'edge-ai-trigger', labels: 'cat', wires: [['out'], ['out']] },
         { id: 'annotate', type: 'edge-ai-annotate', wires: [['out']] },
         { id: 'out', type: 'helper' },
@@ -269,7 +271,7 @@ describe('adversarial pass: through Node-RED', function () {
       assert.match(await caughtFor('infer', { payload: { data: pixels, dims: [1, 224, 224, 3], type: 'uint8', convert } }), /convert\.mean/);
       assert.match(await caughtFor('infer', { payload: { data: pixels, dims: [1, 224, 224, 3], type: 'uint8', convert: { ...convert, mean: [0, 0, 0], std: [1, 0, 1] } } }), /convert\.std .* other than 0/);
       assert.match(await caughtFor('infer64', { payload: { data: Buffer.alloc(192 * 8), dims: [1, 3, 8, 8], type: 'float32' } }), /takes int64 values/);
-      assert.match(await caughtFor('inferTfl', { payload: { data: Buffer.from(floats.buffer), dims: [1, 3, 224, 224], type: 'float32' } }), /TensorFlow Lite .* not ONNX/);
+      assert.match(await caughtFor('inferKeras', { payload: { data: Buffer.from(floats.buffer), dims: [1, 3, 224, 224], type: 'float32' } }), /Keras \/ HDF5 .* not ONNX/);
       assert.match(await caughtFor('trigger', { payload: [{ label: 'cat', score: 0.9 }, { label: 'cat', score: '0.9' }] }), /Result 1 of msg\.payload needs a score \(a number\) but has string "0\.9"/);
       assert.match(await caughtFor('annotate', { payload: [{ label: 'cat', score: 0.9, classId: 1, box: null }], image: ORANGE }), /Detection 0 in msg\.payload .* box/);
       assert.match(await caughtFor('annotate', { payload: [], annotations: [{ type: 'rect', bbox: '1,2,3,4' }], image: ORANGE }), /Annotation 0 in msg\.annotations .* bbox must be a list/);

@@ -4,16 +4,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
 const os = require('node:os');
-const { images, models } = require('../helpers/paths');
+const { images, models, IMAGENET_PHOTOS: PHOTOS } = require('../helpers/paths');
 
 const IMAGENET_LABELS = path.join(models, 'classification', 'imagenet_labels_1001.txt');
-const PHOTOS = {
-  'grace_hopper.bmp': 'military uniform',
-  'hot_dog.jpg': 'hotdog',
-  'parrot.jpg': 'macaw',
-  'orange.jpg': 'orange',
-  'cat.bmp': 'Egyptian cat',
-};
 
 /** camera (on demand, file from msg? no: folder) -> preprocess (from model) -> infer -> out */
 function classifyFlow(modelFile, extra = {}) {

@@ -65,7 +65,7 @@ export async function resolveModelConfig(settings: ModelNodeSettings, baseDir: s
 
 /** Validate and coerce the model node's settings for a model file. */
 export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): ModelConfig {
-  if (!settings.path?.trim()) throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx file', received: '""' });
+  if (!settings.path?.trim()) throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx or .tflite file', received: '""' });
   const sha256 = settings.sha256?.trim() ?? '';
   if (sha256 && !/^[0-9a-fA-F]{64}$/.test(sha256)) {
     throw new EdgeAiError('badSetting', { name: 'sha256', expected: '64 hexadecimal characters or empty', received: JSON.stringify(sha256) });

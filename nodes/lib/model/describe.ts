@@ -1,5 +1,5 @@
 // What a model is, read from its file: hash, ONNX metadata, inputs/outputs, labels and the
-// image input it takes. Runs in the inference worker so the Node-RED thread never parses
+// image input it takes. A TensorFlow Lite file is imported to ONNX first (imported.ts). Runs in the inference worker so the Node-RED thread never parses
 // or hashes megabytes.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -11,6 +11,7 @@ import { examineModel, type DoctorReport } from './doctor';
 import { externalDataLocations, readOnnxModelInfo, type OnnxModelInfo } from '../onnx';
 import type { ModelTask, TensorInfo } from '../types';
 import { resolveInside, type OutsideFolder } from '../paths';
+import { importedModel, isTflite } from './imported';
 
 export type LabelSource =
   | { kind: 'auto' }
@@ -20,7 +21,7 @@ export type LabelSource =
   | { kind: 'none' };
 
 export interface ModelConfig {
-  /** Absolute path of the .onnx file. */
+  /** Absolute path of the model file (.onnx, or .tflite imported to ONNX). */
   path: string;
   sha256?: string;
   /** 'auto' takes the task the model doctor proposes. */
@@ -62,44 +63,65 @@ export interface ModelInfo {
   unsignedZeroPoints: number;
   /** Weights kept in files beside the model (checked to lie inside its folder). */
   externalData: boolean;
+  /** The file's format: ONNX, or TensorFlow Lite imported to ONNX. */
+  format: ModelFormat;
 }
+
+export type ModelFormat = 'onnx' | 'tflite';
 
 /** What the model doctor says about a file, without loading it into onnxruntime. */
 export interface InspectReport extends DoctorReport {
   path: string;
   sha256: string;
   size: number;
+  format: ModelFormat;
 }
 
 /** Model files of other frameworks, known by their first bytes, and what to do with them. */
 const OTHER_FORMATS: Array<{ format: string; is: (bytes: Buffer) => boolean; hint: string }> = [
-  { format: 'TensorFlow Lite (.tflite)', is: (b) => b.toString('latin1', 4, 8) === 'TFL3', hint: 'this version loads ONNX only; convert it with tf2onnx (python -m tf2onnx.convert --tflite model.tflite --output model.onnx)' },
   { format: 'Keras / HDF5 (.h5)', is: (b) => b.toString('latin1', 0, 8) === '\x89HDF\r\n\x1a\n', hint: 'export it to ONNX (tf2onnx) or TensorFlow Lite first' },
   { format: 'zip (PyTorch .pt or Keras .keras)', is: (b) => b.toString('latin1', 0, 4) === 'PK\x03\x04', hint: 'export it to ONNX first (torch.onnx.export, or tf2onnx for Keras)' },
   { format: 'JSON (a TensorFlow.js model.json?)', is: (b) => b.toString('latin1', 0, 1) === '{', hint: 'convert the TensorFlow.js model to ONNX first' },
 ];
 
-/** The file's bytes, hash and ONNX description; a file that is not ONNX is modelInvalid, or modelFormat when it is known as another framework's. */
-async function readModel(file: string): Promise<{ bytes: Buffer; sha256: string; onnx: OnnxModelInfo }> {
+interface ModelFile {
+  /** The ONNX model (a TFLite file's import). */
+  bytes: Buffer;
+  /** Of the file as it is on disk. */
+  sha256: string;
+  size: number;
+  format: ModelFormat;
+  onnx: OnnxModelInfo;
+}
+
+/**
+ * The file's ONNX model, hash and description; a file that is neither ONNX nor TFLite is
+ * modelInvalid, or modelFormat when it is known as another framework's.
+ */
+async function readModel(file: string): Promise<ModelFile> {
   const bytes = await readModelFile(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (isTflite(bytes)) {
+    const { onnx } = await importedModel(file, bytes, sha256);
+    return { bytes: onnx, sha256, size: bytes.length, format: 'tflite', onnx: readOnnxModelInfo(onnx) };
+  }
   const other = OTHER_FORMATS.find((f) => f.is(bytes));
   if (other) throw new EdgeAiError('modelFormat', { path: file, format: other.format, hint: other.hint });
   try {
-    return { bytes, sha256, onnx: readOnnxModelInfo(bytes) };
+    return { bytes, sha256, size: bytes.length, format: 'onnx', onnx: readOnnxModelInfo(bytes) };
   } catch (err) {
     throw new EdgeAiError('modelInvalid', { path: file, reason: `not an ONNX model (${(err as Error).message})` });
   }
 }
 
 export async function inspectModel(file: string): Promise<InspectReport> {
-  const { bytes, sha256, onnx } = await readModel(file);
-  return { path: file, sha256, size: bytes.length, ...examineModel(onnx) };
+  const { sha256, size, format, onnx } = await readModel(file);
+  return { path: file, sha256, size, format, ...examineModel(onnx) };
 }
 
 /** Read, verify and describe a model file; returns its bytes for the session. */
 export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffer; info: Omit<ModelInfo, 'inputs' | 'outputs' | 'input' | 'unsignedZeroPoints'> }> {
-  const { bytes, sha256, onnx } = await readModel(config.path);
+  const { bytes, sha256, format, onnx } = await readModel(config.path);
   if (config.sha256 && config.sha256.toLowerCase() !== sha256) {
     throw new EdgeAiError('modelHashMismatch', { path: config.path, actual: sha256, expected: config.sha256.toLowerCase() });
   }
@@ -108,7 +130,7 @@ export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffe
   const doctor = examineModel(onnx);
   const task = config.task === 'auto' ? doctor.task : config.task;
   const labels = await resolveLabels(config, task, onnx);
-  return { bytes, info: { path: config.path, sha256, task, onnx, doctor, labels, externalData: external.length > 0 } };
+  return { bytes, info: { path: config.path, sha256, task, onnx, doctor, labels, externalData: external.length > 0, format } };
 }
 
 /**
@@ -231,7 +253,7 @@ export function describeTensors(list: readonly TensorInfo[]): string {
 /** A loaded model in one line, for the log: file, hash, inputs, outputs, labels, metadata keys. */
 export function modelSummary(info: ModelInfo): string {
   const meta = Object.keys(info.onnx.metadata);
-  return `${path.basename(info.path)} sha256 ${info.sha256.slice(0, 12)}; inputs ${describeTensors(info.inputs)}; outputs ${describeTensors(info.outputs)}` +
+  return `${path.basename(info.path)}${info.format === 'tflite' ? ' (TensorFlow Lite, imported)' : ''} sha256 ${info.sha256.slice(0, 12)}; inputs ${describeTensors(info.inputs)}; outputs ${describeTensors(info.outputs)}` +
     `; ${info.labels ? `${info.labels.length} labels` : 'no labels'}${meta.length ? `; metadata ${meta.join(', ')}` : ''}` +
     (info.unsignedZeroPoints ? `; signed int8 activations run as unsigned (${info.unsignedZeroPoints} zero points)` : '');
 }

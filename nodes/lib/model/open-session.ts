@@ -6,6 +6,7 @@ import { EdgeAiError } from '../errors';
 import { checkLabelCount, describeModel, inputGeometry, type ModelConfig, type ModelInfo } from './describe';
 import type { TensorInfo } from '../types';
 import { unsignedActivations, unsignedActivationsPayOff } from './unsigned-activations';
+import { dropCachedImport } from './imported';
 
 function tensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
   return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, dims: [...m.shape] } : { name: m.name, type: 'non-tensor', dims: [] }));
@@ -30,6 +31,8 @@ export async function openSession(config: ModelConfig): Promise<{ session: ort.I
     };
     session = info.externalData ? await ort.InferenceSession.create(config.path, options) : await ort.InferenceSession.create(unsigned?.bytes ?? bytes, options);
   } catch (err) {
+    // An import onnxruntime refuses is not kept: the next try converts again.
+    if (info.format === 'tflite') await dropCachedImport(info.sha256);
     throw new EdgeAiError('modelInvalid', { path: config.path, reason: (err as Error).message });
   }
   const inputs = tensorInfo(session.inputMetadata);

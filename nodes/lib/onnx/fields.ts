@@ -3,13 +3,13 @@
 export const MODEL = { IR_VERSION: 1, PRODUCER_NAME: 2, PRODUCER_VERSION: 3, GRAPH: 7, OPSET_IMPORT: 8, METADATA_PROPS: 14, FUNCTIONS: 25 } as const;
 export const OPSET = { DOMAIN: 1, VERSION: 2 } as const;
 export const ENTRY = { KEY: 1, VALUE: 2 } as const;
-export const GRAPH = { NODE: 1, INITIALIZER: 5, INPUT: 11, OUTPUT: 12, VALUE_INFO: 13, SPARSE_INITIALIZER: 15 } as const;
+export const GRAPH = { NODE: 1, NAME: 2, INITIALIZER: 5, INPUT: 11, OUTPUT: 12, VALUE_INFO: 13, SPARSE_INITIALIZER: 15 } as const;
 export const FUNCTION = { NODE: 7 } as const;
 export const SPARSE_TENSOR = { VALUES: 1, INDICES: 2 } as const;
 export const NODE = { INPUT: 1, OUTPUT: 2, NAME: 3, OP_TYPE: 4, ATTRIBUTE: 5, DOMAIN: 7 } as const;
-export const ATTRIBUTE = { NAME: 1, FLOAT: 2, INT: 3, TENSOR: 5, GRAPH: 6, INTS: 8, TENSORS: 10, GRAPHS: 11, SPARSE_TENSOR: 22, SPARSE_TENSORS: 23, TYPE: 20 } as const;
+export const ATTRIBUTE = { NAME: 1, FLOAT: 2, INT: 3, STRING: 4, TENSOR: 5, GRAPH: 6, INTS: 8, TENSORS: 10, GRAPHS: 11, SPARSE_TENSOR: 22, SPARSE_TENSORS: 23, TYPE: 20 } as const;
 /** AttributeProto.AttributeType values. */
-export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, TENSOR: 4, INTS: 7 } as const;
+export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, INTS: 7 } as const;
 export const TENSOR = { DIMS: 1, DATA_TYPE: 2, FLOAT_DATA: 4, INT32_DATA: 5, INT64_DATA: 7, NAME: 8, RAW_DATA: 9, EXTERNAL_DATA: 13, DATA_LOCATION: 14 } as const;
 export const VALUE = { NAME: 1, TYPE: 2 } as const;
 export const TYPE = { TENSOR: 1 } as const;

@@ -106,6 +106,10 @@ export function floatAttribute(name: string, value: number): Uint8Array {
   return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.FLOAT), Buffer.from([(ATTRIBUTE.FLOAT << 3) | WIRE_FIXED32]), payload]);
 }
 
+export function stringAttribute(name: string, value: string): Uint8Array {
+  return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.STRING), lengthField(ATTRIBUTE.STRING, value)]);
+}
+
 export function tensorAttribute(name: string, tensor: Tensor): Uint8Array {
   return Buffer.concat([...attributeHeader(name, ATTRIBUTE_TYPE.TENSOR), lengthField(ATTRIBUTE.TENSOR, encodeTensor(tensor))]);
 }
@@ -193,6 +197,15 @@ export class OnnxGraph {
 
   private constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
+  }
+
+  /** An empty model to build a graph in: default-domain opset `opset`, the IR version it needs. */
+  static create(opset: number, producer: string, graphName: string): OnnxGraph {
+    const opsetImport = Buffer.concat([lengthField(1, ''), varintField(2, opset)]);
+    return OnnxGraph.read(Buffer.concat([
+      varintField(MODEL.IR_VERSION, irVersionFor(opset)), lengthField(MODEL.PRODUCER_NAME, producer),
+      lengthField(MODEL.GRAPH, lengthField(GRAPH.NAME, graphName)), lengthField(MODEL.OPSET_IMPORT, opsetImport),
+    ]));
   }
 
   /** Parse a model; throws with the reason when it is not an ONNX model this can edit. */

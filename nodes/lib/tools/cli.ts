@@ -3,15 +3,21 @@
 //   edge-ai-model quantize MODEL.onnx --images DIR|FILE... [--out FILE]
 //                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
 //   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
+//   edge-ai-model convert MODEL.tflite [--out FILE]
+//   edge-ai-model inspect MODEL.tflite
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeYoloInput } from './input-size';
 import { calibrationInputs, quantizeModel } from './quantize';
+import { describeTflite } from './tflite-report';
+import { importTflite, TfliteImportError } from '../tflite';
 
 const USAGE = `usage:
   edge-ai-model quantize MODEL.onnx --images DIR|FILE... [--out FILE]
                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
-  edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]`;
+  edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
+  edge-ai-model convert MODEL.tflite [--out FILE]
+  edge-ai-model inspect MODEL.tflite`;
 
 const IMAGE_FILE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
 
@@ -51,6 +57,16 @@ export function imageFiles(entries: string[], max: number): string[] {
 
 const outputPath = (model: string, suffix: string): string => path.join(path.dirname(model), `${path.basename(model, '.onnx')}_${suffix}.onnx`);
 
+/** The importer's refusals as the command's one-line error. */
+async function imported(model: string, bytes: Buffer): Promise<Awaited<ReturnType<typeof importTflite>>> {
+  try {
+    return await importTflite(bytes);
+  } catch (err) {
+    if (err instanceof TfliteImportError) throw new Error(`${model}: ${err.message}`);
+    throw err;
+  }
+}
+
 export async function main(args: string[], log: (line: string) => void = console.log): Promise<string> {
   const { command, model, options } = parse(args);
   const bytes = readFileSync(model);
@@ -78,6 +94,18 @@ export async function main(args: string[], log: (line: string) => void = console
     const out = one(options, 'out') ?? outputPath(model, `${width}x${height}`);
     writeFileSync(out, report.bytes);
     log(`${out}: input ${width}x${height}, ${report.anchors.from} -> ${report.anchors.to} anchors, ${report.constants} constants rewritten`);
+    return out;
+  }
+  if (command === 'convert' || command === 'inspect') {
+    const result = await imported(model, bytes);
+    if (command === 'inspect') {
+      for (const line of describeTflite(result)) log(line);
+      return model;
+    }
+    const out = one(options, 'out') ?? path.join(path.dirname(model), `${path.basename(model, '.tflite')}.onnx`);
+    writeFileSync(out, result.onnx);
+    const ops = [...result.operators].map(([op, n]) => `${n} ${op}`).join(', ');
+    log(`${out}: ONNX opset 17, ${(result.onnx.length / 1e6).toFixed(1)} MB, from ${result.model.operators.length} TFLite operators (${ops})`);
     return out;
   }
   throw new Error(`unknown command "${command}"\n${USAGE}`);
