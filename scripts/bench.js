@@ -53,6 +53,10 @@ const MODELS = {
   'yolov8n-640 int8': { made: 'yolov8n_640_int8.onnx', labels: 'auto' },
   'yolov8n-320 fp32': { made: 'yolov8n_320.onnx', labels: 'auto' },
   'yolov8n-320 int8': { made: 'yolov8n_320_int8.onnx', labels: 'auto' },
+  // TensorFlow Lite files, imported to ONNX by the model node (labels and task from the file where it says).
+  'coral mobilenetv2 uint8 tflite': { file: 'tflite/coral-mobilenet_v2_1.0_224_quant.tflite', labels: 'auto' },
+  'movenet lightning int8 tflite': { file: 'tflite/coral-movenet_single_pose_lightning_ptq.tflite', labels: 'auto' },
+  'yolox-nano int8 tflite': { file: 'tflite/yolox_nano_int8_quantize.tflite', labels: 'file', labelsFile: 'detection/coco_classes.txt' },
 };
 const modelPath = (name) => path.resolve(models, MODELS[name].file);
 
@@ -100,13 +104,19 @@ function sessionOptions() {
   };
 }
 
-/** The floor: session.run in a loop on a pre-made tensor, nothing else. `model`: file under the assets' models, or bytes. */
+/**
+ * The floor: session.run in a loop on a pre-made tensor, nothing else. `model`: file under the
+ * assets' models (a .tflite file is imported first, as the model node does), or bytes.
+ */
 async function bare(model) {
-  const session = await ort.InferenceSession.create(typeof model === 'string' ? path.resolve(models, model) : model, sessionOptions());
+  const file = typeof model === 'string' ? path.resolve(models, model) : undefined;
+  const { importTflite } = require('../dist/lib/tflite');
+  const source = file?.endsWith('.tflite') ? (await importTflite(fs.readFileSync(file))).onnx : file ?? model;
+  const session = await ort.InferenceSession.create(source, sessionOptions());
   // A tensor input (the metadata's other kind has no shape).
   const input = /** @type {import('onnxruntime-node').InferenceSession.TensorValueMetadata} */ (session.inputMetadata[0]);
-  const data = new Float32Array(input.shape.reduce((a, b) => a * b, 1)).fill(0.5);
-  const feeds = { [input.name]: new ort.Tensor('float32', data, input.shape) };
+  const size = input.shape.reduce((a, b) => a * b, 1);
+  const feeds = { [input.name]: input.type === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(size).fill(128), input.shape) : new ort.Tensor('float32', new Float32Array(size).fill(0.5), input.shape) };
   const warm = performance.now();
   while (performance.now() - warm < WARMUP_SECONDS * 1000) await session.run(feeds);
   const cpu = process.cpuUsage();
@@ -460,6 +470,25 @@ async function triggerFlood(count, frames = 30) {
   };
 }
 
+/**
+ * Each TFLite asset: how long the import takes, and its bare speed; the Coral MobileNetV2 beside
+ * the ONNX int8 MobileNetV2 of the same architecture, measured in the same run.
+ */
+async function tfliteImports() {
+  const { importTflite } = require('../dist/lib/tflite');
+  const rows = [];
+  for (const [name, onnx] of [['coral mobilenetv2 uint8 tflite', 'mobilenetv2 int8 qdq'], ['movenet lightning int8 tflite'], ['yolox-nano int8 tflite']]) {
+    const bytes = fs.readFileSync(modelPath(name));
+    const started = performance.now();
+    const imported = await importTflite(bytes);
+    const importMs = round(performance.now() - started, 0);
+    const { fps } = await bare(MODELS[name].file);
+    const other = onnx ? await bare(MODELS[onnx].file) : undefined;
+    rows.push({ file: path.basename(MODELS[name].file), operators: imported.model.operators.length, importMs, fps, onnx, onnxFps: other?.fps, ratio: other && round(fps / other.fps, 2) });
+  }
+  return rows;
+}
+
 async function main() {
   makeVariants();
   const photo = path.join(photos, 'kite_and_cold.jpg');
@@ -517,6 +546,14 @@ async function main() {
       ['speed-up', (r) => `${r.speedup}x`], ['done by the model node here', (r) => (r.rewrittenByModelNodeHere ? 'yes (x86 with VNNI)' : 'no')]]);
   }
 
+  const imports = [];
+  if (!ONLY || /tflite/.test(ONLY)) imports.push(...await tfliteImports());
+  if (imports.length) {
+    console.log('TensorFlow Lite files imported to ONNX (bare session.run; the ONNX model of the same architecture in the same run)');
+    table(imports, [['file', (r) => r.file], ['operators', (r) => r.operators], ['import ms', (r) => r.importMs], ['bare fps', (r) => r.fps],
+      ['same architecture in ONNX', (r) => r.onnx ?? '-'], ['its fps', (r) => r.onnxFps ?? '-'], ['imported / ONNX', (r) => (r.ratio ? `${r.ratio}x` : '-')]]);
+  }
+
   const soaked = SOAK_MINUTES > 0 ? await soak(SOAK_MINUTES, jpegs['jpeg 640x480']) : undefined;
   if (soaked) {
     console.log(`Soak: YOLOX-nano flow for ${soaked.minutes} min after ${soaked.warmupMinutes} min warm-up, ${soaked.frames} frames: RSS ${soaked.rssMB.afterWarmup} -> ${soaked.rssMB.end} MB `
@@ -527,7 +564,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { gc: process.execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'parallel', node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, sharp: require('sharp/package.json').version, cpus: require('node:os').cpus().length };
-  fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, triggerFlood: flood, results, quantization: quantized, signedInt8: signed, soak: soaked }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, triggerFlood: flood, results, quantization: quantized, signedInt8: signed, tfliteImports: imports, soak: soaked }, null, 2));
   console.log(`results: ${path.relative(root, file)}`);
 }
 

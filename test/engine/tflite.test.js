@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
 const { models } = require('../helpers/paths');
+const { readNpy } = require('../helpers/npy');
 const { buildTflite, tinyAddRelu, floats } = require('../helpers/tflite-builder');
 const { importTflite, readTfliteModel, TfliteImportError } = require('../../dist/lib/tflite');
 const { OnnxGraph } = require('../../dist/lib/onnx');
@@ -14,19 +15,6 @@ const TFLITE = path.join(models, 'tflite');
 const SEED = path.join(TFLITE, 'seed');
 const golden = JSON.parse(fs.readFileSync(path.join(SEED, 'golden.json'), 'utf8'));
 const fileOf = (name) => (fs.existsSync(path.join(SEED, name)) ? path.join(SEED, name) : path.join(TFLITE, name));
-
-/** A NumPy .npy v1 file: its shape and values. */
-function readNpy(file) {
-  const bytes = fs.readFileSync(file);
-  const headerLength = bytes.readUInt16LE(8);
-  const header = bytes.toString('latin1', 10, 10 + headerLength);
-  const descr = /'descr': '([^']+)'/.exec(header)[1];
-  const shape = /'shape': \(([^)]*)\)/.exec(header)[1].split(',').filter((s) => s.trim()).map(Number);
-  const Type = { '<f4': Float32Array, '|u1': Uint8Array, '|i1': Int8Array }[descr];
-  assert.ok(Type, `${file}: dtype ${descr}`);
-  const data = bytes.subarray(10 + headerLength);
-  return { shape, values: new Type(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
-}
 
 /** Every input of the golden set through the imported model; the outputs stacked like the .npy. */
 async function runGolden(name) {
@@ -206,6 +194,29 @@ describe('TFLite importer: bad files', function () {
     }
     assert.ok(slowest < 5000, `slowest import ${slowest} ms`);
     assert.ok(imported > 0 && imported < 1000, `${imported} of 1,000 imported`);
+  });
+
+  it('edge-ai-model convert writes the ONNX model the model node would load; inspect lists operators, tensors, quantization and metadata', () => {
+    const { execFileSync } = require('node:child_process');
+    const os = require('node:os');
+    const cli = (...args) => execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'edge-ai-model.js'), ...args], { encoding: 'utf8', stdio: 'pipe' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-convert-'));
+    try {
+      const out = path.join(dir, 'coral.onnx');
+      assert.match(cli('convert', fileOf('coral-mobilenet_v2_1.0_224_quant.tflite'), '--out', out), /coral\.onnx: ONNX opset 17, 3\.\d MB, from 66 TFLite operators \(36 CONV_2D, 17 DEPTHWISE_CONV_2D/);
+      const graph = OnnxGraph.read(fs.readFileSync(out));
+      assert.equal(graph.metadata('converted_from'), 'tflite');
+      const report = cli('inspect', fileOf('coral-mobilenet_v2_1.0_224_quant.tflite'));
+      assert.match(report, /^operators \(66\): CONV_2D ×36, DEPTHWISE_CONV_2D ×17, ADD ×10, AVERAGE_POOL_2D ×1, RESHAPE ×1, SOFTMAX ×1$/m);
+      assert.match(report, /^input  input uint8\[1,224,224,3\] scale 0\.00781250 zero point 128$/m);
+      assert.match(report, /^labels: 1001 from imagenet_labels\.txt/m);
+      assert.match(report, /^input normalisation: \(x - 127\.5\) \/ 127\.5$/m);
+      const unmapped = path.join(dir, 'unmapped.tflite');
+      fs.writeFileSync(unmapped, tinyAddRelu({ tensors: [{ name: 'm', type: 'float32', shape: [1, 4] }], operators: [{ op: 'FLOOR_MOD', inputs: [3, 1], outputs: [4] }] }));
+      assert.throws(() => cli('convert', unmapped), /unmapped\.tflite: operators not supported: FLOOR_MOD ×1/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads the operators, tensors and quantization it reports', () => {

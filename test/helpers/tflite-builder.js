@@ -4,13 +4,33 @@
 // one operator at a time.
 const { Builder } = require('flatbuffers');
 
+/** TensorType numbers (schema.fbs). */
 const TYPES = { float32: 0, int32: 2, uint8: 3, int64: 4, int8: 9 };
-const OPS = { ADD: 0, CONV_2D: 3, RELU: 19, RESHAPE: 22, SOFTMAX: 25, FLOOR_MOD: 95, MUL: 18, CUSTOM: 32 };
+/** BuiltinOperator numbers (schema.fbs). */
+const OPS = {
+  ADD: 0, CONV_2D: 3, MUL: 18, RELU: 19, RELU6: 21, RESHAPE: 22, SOFTMAX: 25, TANH: 28, CUSTOM: 32, PAD: 34, GATHER: 36, TRANSPOSE: 39,
+  MEAN: 40, SUB: 41, DIV: 42, SQUEEZE: 43, STRIDED_SLICE: 45, EXP: 47, SPLIT: 49, PRELU: 54, MAXIMUM: 55, ARG_MAX: 56, MINIMUM: 57,
+  PADV2: 60, SLICE: 65, TRANSPOSE_CONV: 67, EXPAND_DIMS: 70, LOG: 73, SUM: 74, SQRT: 75, RSQRT: 76, REDUCE_MAX: 82, PACK: 83,
+  UNPACK: 88, FLOOR_MOD: 95, RESIZE_NEAREST_NEIGHBOR: 97, LEAKY_RELU: 98, SQUARED_DIFFERENCE: 99, SPLIT_V: 102, HARD_SWISH: 117,
+};
 
 function vector(b, values, add, size = 4) {
   b.startVector(size, values.length, size);
   for (let i = values.length - 1; i >= 0; i--) add(values[i]);
   return b.endVector();
+}
+
+/** An options table from [slot, kind, value] fields (kinds: int8, bool, int32, float32, ints). */
+function optionsTable(b, fields) {
+  const vectors = fields.map(([, kind, value]) => (kind === 'ints' ? int32s(b, value) : 0));
+  b.startObject(Math.max(1, ...fields.map(([slot]) => slot + 1)));
+  fields.forEach(([slot, kind, value], i) => {
+    if (kind === 'int8' || kind === 'bool') b.addFieldInt8(slot, Number(value), 0);
+    else if (kind === 'int32') b.addFieldInt32(slot, value, 0);
+    else if (kind === 'float32') b.addFieldFloat32(slot, value, 0);
+    else b.addFieldOffset(slot, vectors[i], 0);
+  });
+  return b.endObject();
 }
 
 const offsets = (b, list) => vector(b, list, (o) => b.addOffset(o));
@@ -53,10 +73,15 @@ function buildTflite(spec) {
   const operatorOffsets = spec.operators.map((o) => {
     const inputs = int32s(b, o.inputs);
     const outputs = int32s(b, o.outputs);
-    b.startObject(3);
+    const options = o.options ? optionsTable(b, o.options.fields) : 0;
+    b.startObject(5);
     b.addFieldInt32(0, codes.indexOf(o.custom ? `custom:${o.custom}` : String(o.op)), 0);
     b.addFieldOffset(1, inputs, 0);
     b.addFieldOffset(2, outputs, 0);
+    if (options) {
+      b.addFieldInt8(3, o.options.type, 0);
+      b.addFieldOffset(4, options, 0);
+    }
     return b.endObject();
   });
   const tensors = offsets(b, tensorOffsets);
