@@ -214,6 +214,12 @@ describe('TFLite importer: bad files', function () {
       const unmapped = path.join(dir, 'unmapped.tflite');
       fs.writeFileSync(unmapped, tinyAddRelu({ tensors: [{ name: 'm', type: 'float32', shape: [1, 4] }], operators: [{ op: 'FLOOR_MOD', inputs: [3, 1], outputs: [4] }] }));
       assert.throws(() => cli('convert', unmapped), /unmapped\.tflite: operators not supported: FLOOR_MOD ×1/);
+      // A float Keras file made int8 on the device: imported, then quantized like any float ONNX model.
+      const { images } = require('../helpers/paths');
+      const said = cli('quantize', path.join(SEED, 'seed_mobilenetv2_035_96_float.tflite'), '--images', images, '--max-images', '4', '--out', path.join(dir, 'q.onnx'));
+      assert.match(said, /q\.onnx: .* int8: .*\b52 Conv\b/);
+      const quantized = OnnxGraph.read(fs.readFileSync(path.join(dir, 'q.onnx')));
+      assert.ok(quantized.nodes.filter((n) => n.op === 'QuantizeLinear').length > 30);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 // `edge-ai-model`: the model tools on the command line, for making the int8 and smaller-input
 // variants of a model on the device itself (no Python, nothing downloaded).
-//   edge-ai-model quantize MODEL.onnx --images DIR|FILE... [--out FILE]
+//   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
 //                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
 //   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
 //   edge-ai-model convert MODEL.tflite [--out FILE]
@@ -11,9 +11,10 @@ import { resizeYoloInput } from './input-size';
 import { calibrationInputs, quantizeModel } from './quantize';
 import { describeTflite } from './tflite-report';
 import { importTflite, TfliteImportError } from '../tflite';
+import { isTflite } from '../model';
 
 const USAGE = `usage:
-  edge-ai-model quantize MODEL.onnx --images DIR|FILE... [--out FILE]
+  edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
   edge-ai-model convert MODEL.tflite [--out FILE]
@@ -55,7 +56,7 @@ export function imageFiles(entries: string[], max: number): string[] {
   return files.slice(0, max);
 }
 
-const outputPath = (model: string, suffix: string): string => path.join(path.dirname(model), `${path.basename(model, '.onnx')}_${suffix}.onnx`);
+const outputPath = (model: string, suffix: string): string => path.join(path.dirname(model), `${path.basename(model).replace(/\.(onnx|tflite)$/i, '')}_${suffix}.onnx`);
 
 /** The importer's refusals as the command's one-line error. */
 async function imported(model: string, bytes: Buffer): Promise<Awaited<ReturnType<typeof importTflite>>> {
@@ -69,7 +70,9 @@ async function imported(model: string, bytes: Buffer): Promise<Awaited<ReturnTyp
 
 export async function main(args: string[], log: (line: string) => void = console.log): Promise<string> {
   const { command, model, options } = parse(args);
-  const bytes = readFileSync(model);
+  const file = readFileSync(model);
+  // A float .tflite file is quantized as the ONNX model the model node would make of it.
+  const bytes = command === 'quantize' && isTflite(file) ? (await imported(model, file)).onnx : file;
   if (command === 'quantize') {
     const images = imageFiles(options.get('images') ?? [], Number(one(options, 'max-images') ?? 64));
     const started = Date.now();
@@ -97,7 +100,7 @@ export async function main(args: string[], log: (line: string) => void = console
     return out;
   }
   if (command === 'convert' || command === 'inspect') {
-    const result = await imported(model, bytes);
+    const result = await imported(model, file);
     if (command === 'inspect') {
       for (const line of describeTflite(result)) log(line);
       return model;
