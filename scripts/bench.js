@@ -179,7 +179,11 @@ async function flow(scenario, jpeg) {
     { id: 'pre', z: 't', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['infer']] },
     { id: 'infer', z: 't', type: 'edge-ai-infer', model: 'model', mode: video ? 'live' : 'batch', queueSize: 4, wires: [['out']] },
     { id: 'out', z: 't', type: 'helper' },
+    { id: 'catcher', z: 't', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 't', type: 'helper' },
   ]);
+  // A flow that fails must stop the bench with the reason, not wait for results forever.
+  const failed = new Promise((resolve, reject) => helper.getNode('caught').on('input', (msg) => reject(new Error(`${scenario.model}: ${msg.error.message}`))));
   const pre = helper.getNode('pre');
   const out = helper.getNode('out');
   const latencies = [];
@@ -195,7 +199,7 @@ async function flow(scenario, jpeg) {
   let dropped = 0;
   let frames = 0;
   const send = () => pre.receive({ payload: jpeg, frame: { time: Date.now(), format: 'jpeg' } });
-  await new Promise((resolve) => {
+  await Promise.race([failed, new Promise((resolve) => {
     out.on('input', (msg) => {
       const now = performance.now();
       if (!measuring && now - loaded >= WARMUP_SECONDS * 1000) {
@@ -217,7 +221,7 @@ async function flow(scenario, jpeg) {
     });
     // Three in flight: one runs, one waits in the worker, one is being decoded.
     if (!video) for (let i = 0; i < 3; i++) send();
-  });
+  })]);
   const seconds = (performance.now() - started) / 1000;
   loop.disable();
   const used = process.cpuUsage(cpu);
@@ -249,13 +253,15 @@ async function preparedInput(modelPath, photo) {
   const { readOnnxModelInfo } = require('../dist/lib/onnx');
   const { modelPreprocessSpec } = require('../dist/lib/model');
   const { preprocessImage } = require('../dist/lib/image');
-  const onnx = readOnnxModelInfo(fs.readFileSync(modelPath));
+  const { importTflite } = require('../dist/lib/tflite');
+  const bytes = fs.readFileSync(modelPath);
+  const onnx = readOnnxModelInfo(modelPath.endsWith('.tflite') ? (await importTflite(bytes)).onnx : bytes);
   const doctor = examineModel(onnx);
   const p = doctor.preprocess;
   const spec = modelPreprocessSpec({}, { doctor, input: { width: p.width, height: p.height, layout: p.layout, type: p.dtype } });
   const { tensor, transform } = await preprocessImage(fs.readFileSync(path.join(photos, photo)), undefined, spec, true);
-  const data = new Float32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength / 4);
-  return { onnx, doctor, spec, transform, tensor: new ort.Tensor('float32', data, tensor.dims) };
+  const data = tensor.type === 'uint8' ? new Uint8Array(tensor.data) : new Float32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength / 4);
+  return { onnx, doctor, spec, transform, tensor: new ort.Tensor(tensor.type === 'uint8' ? 'uint8' : 'float32', data, tensor.dims) };
 }
 
 /**
@@ -382,7 +388,11 @@ async function soak(minutes, jpeg) {
     { id: 'pre', z: 't', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['infer']] },
     { id: 'infer', z: 't', type: 'edge-ai-infer', model: 'model', mode: 'batch', wires: [['out']] },
     { id: 'out', z: 't', type: 'helper' },
+    { id: 'catcher', z: 't', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 't', type: 'helper' },
   ]);
+  // A flow that fails must stop the bench with the reason, not wait for results forever.
+  const failed = new Promise((resolve, reject) => helper.getNode('caught').on('input', (msg) => reject(new Error(`${scenario.model}: ${msg.error.message}`))));
   const pre = helper.getNode('pre');
   let frames = 0;
   let running = true;
@@ -477,14 +487,18 @@ async function triggerFlood(count, frames = 30) {
 async function tfliteImports() {
   const { importTflite } = require('../dist/lib/tflite');
   const rows = [];
-  for (const [name, onnx] of [['coral mobilenetv2 uint8 tflite', 'mobilenetv2 int8 qdq'], ['movenet lightning int8 tflite'], ['yolox-nano int8 tflite']]) {
+  const cases = [['coral mobilenetv2 uint8 tflite', 'mobilenetv2 int8 qdq'], ['coral mobilenetv2 uint8 tflite', 'mobilenetv2 int8 qdq', true], ['movenet lightning int8 tflite'], ['yolox-nano int8 tflite']];
+  for (const [name, onnx, symmetricWeights] of cases) {
     const bytes = fs.readFileSync(modelPath(name));
     const started = performance.now();
-    const imported = await importTflite(bytes);
+    const imported = await importTflite(bytes, { symmetricWeights });
     const importMs = round(performance.now() - started, 0);
-    const { fps } = await bare(MODELS[name].file);
+    const { fps } = await bare(imported.onnx);
     const other = onnx ? await bare(MODELS[onnx].file) : undefined;
-    rows.push({ file: path.basename(MODELS[name].file), operators: imported.model.operators.length, importMs, fps, onnx, onnxFps: other?.fps, ratio: other && round(fps / other.fps, 2) });
+    rows.push({
+      file: `${path.basename(MODELS[name].file)}${symmetricWeights ? ` (symmetric weights, ${imported.requantizedChannels} channels requantized)` : ''}`,
+      operators: imported.model.operators.length, importMs, fps, onnx, onnxFps: other?.fps, ratio: other && round(fps / other.fps, 2),
+    });
   }
   return rows;
 }

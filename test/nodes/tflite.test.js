@@ -58,7 +58,27 @@ describe('TFLite models in Node-RED', function () {
     assert.deepEqual(info.input.dims, [1, 224, 224, 3]);
     assert.equal(info.input.type, 'uint8');
     // The import is cached under the file's SHA-256 for the next start.
-    assert.ok(fs.readdirSync(cache).includes(`${info.sha256}.tflite-v1.onnx`), fs.readdirSync(cache).join(', '));
+    const { importerFingerprint } = require('../../dist/lib/model');
+    const cached = `${info.sha256}.tflite-${importerFingerprint()}.onnx`;
+    assert.ok(fs.readdirSync(cache).includes(cached), fs.readdirSync(cache).join(', '));
+    // A damaged cache file is converted again; an import by another importer version is removed.
+    fs.writeFileSync(path.join(cache, cached), 'damaged');
+    fs.writeFileSync(path.join(cache, `${info.sha256}.tflite-0123456789ab.onnx`), 'old');
+    await helper.unload();
+    await load(flow(CORAL));
+    const again = collect('out', 1);
+    helper.getNode('pre').receive({ payload: fs.readFileSync(path.join(images, 'orange.jpg')) });
+    assert.equal((await again)[0].payload[0].label, 'orange');
+    assert.deepEqual(fs.readdirSync(cache).filter((f) => f.startsWith(info.sha256)), [cached]);
+    assert.ok(fs.statSync(path.join(cache, cached)).size > 1e6);
+  });
+
+  it('with "symmetric int8 weights" ticked, the Coral file is imported that way (its own cache entry) and still names the orange', async () => {
+    await load([{ ...flow(CORAL)[0], tfliteSymmetricWeights: true }, ...flow(CORAL).slice(1)]);
+    const got = collect('out', 1);
+    helper.getNode('pre').receive({ payload: fs.readFileSync(path.join(images, 'orange.jpg')) });
+    assert.equal((await got)[0].payload[0].label, 'orange');
+    assert.ok(fs.readdirSync(cache).some((f) => f.endsWith('-symmetric.onnx')), fs.readdirSync(cache).join(', '));
   });
 
   it('MoveNet lightning finds the 17 keypoints of squat.bmp within 3 % of the image of where the interpreter puts them', async () => {

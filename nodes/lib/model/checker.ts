@@ -125,7 +125,7 @@ class ModelChecker {
 async function fileKey(config: ModelConfig): Promise<string | undefined> {
   try {
     const stat = await fs.stat(config.path);
-    return `${config.path}|${stat.size}|${stat.mtimeMs}|${stat.ino}|${config.unsignedInt8}|${config.sha256 ?? ''}`;
+    return `${config.path}|${stat.size}|${stat.mtimeMs}|${stat.ino}|${config.unsignedInt8}|${config.tfliteSymmetricWeights}|${config.sha256 ?? ''}`;
   } catch {
     return undefined;
   }

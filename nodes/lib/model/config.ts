@@ -25,6 +25,7 @@ export interface ModelNodeSettings {
   threads?: number | string;
   spinning?: boolean;
   unsignedInt8?: boolean;
+  tfliteSymmetricWeights?: boolean;
   checkFirst?: boolean;
   watch?: boolean;
   preSource?: string;
@@ -85,6 +86,7 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
     threads: numberSetting('threads', settings.threads, 1, 1, 16, true),
     spinning: settings.spinning === true,
     unsignedInt8: settings.unsignedInt8 !== false,
+    tfliteSymmetricWeights: settings.tfliteSymmetricWeights === true,
     checkFirst: settings.checkFirst !== false,
     watch: settings.watch !== false,
   };

@@ -12,6 +12,7 @@ import { externalDataLocations, readOnnxModelInfo, type OnnxModelInfo } from '..
 import type { ModelTask, TensorInfo } from '../types';
 import { resolveInside, type OutsideFolder } from '../paths';
 import { importedModel, isTflite } from './imported';
+import type { ImportOptions } from '../tflite';
 
 export type LabelSource =
   | { kind: 'auto' }
@@ -32,6 +33,8 @@ export interface ModelConfig {
   spinning: boolean;
   /** Run S8S8 QDQ models with unsigned activations where that is exact and faster. */
   unsignedInt8: boolean;
+  /** Import asymmetric uint8 TFLite weights as symmetric int8: faster, not exact (tflite/importer.ts). */
+  tfliteSymmetricWeights?: boolean;
   /** Open and run each new model file in a separate process first (a crash there cannot take Node-RED down). */
   checkFirst: boolean;
   /** Reload when the file changes on disk. */
@@ -98,11 +101,11 @@ interface ModelFile {
  * The file's ONNX model, hash and description; a file that is neither ONNX nor TFLite is
  * modelInvalid, or modelFormat when it is known as another framework's.
  */
-async function readModel(file: string): Promise<ModelFile> {
+async function readModel(file: string, options: ImportOptions = {}): Promise<ModelFile> {
   const bytes = await readModelFile(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (isTflite(bytes)) {
-    const { onnx } = await importedModel(file, bytes, sha256);
+    const { onnx } = await importedModel(file, bytes, sha256, options);
     return { bytes: onnx, sha256, size: bytes.length, format: 'tflite', onnx: readOnnxModelInfo(onnx) };
   }
   const other = OTHER_FORMATS.find((f) => f.is(bytes));
@@ -121,7 +124,7 @@ export async function inspectModel(file: string): Promise<InspectReport> {
 
 /** Read, verify and describe a model file; returns its bytes for the session. */
 export async function describeModel(config: ModelConfig): Promise<{ bytes: Buffer; info: Omit<ModelInfo, 'inputs' | 'outputs' | 'input' | 'unsignedZeroPoints'> }> {
-  const { bytes, sha256, format, onnx } = await readModel(config.path);
+  const { bytes, sha256, format, onnx } = await readModel(config.path, { symmetricWeights: config.tfliteSymmetricWeights });
   if (config.sha256 && config.sha256.toLowerCase() !== sha256) {
     throw new EdgeAiError('modelHashMismatch', { path: config.path, actual: sha256, expected: config.sha256.toLowerCase() });
   }

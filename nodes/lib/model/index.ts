@@ -13,4 +13,4 @@ export * from './queue';
 export * from './infer-request';
 export * from './session-worker';
 export * from './unsigned-activations';
-export { isTflite, cacheDirectory, IMPORTER_VERSION } from './imported';
+export { isTflite, cacheDirectory, importerFingerprint } from './imported';

@@ -32,7 +32,7 @@ export async function openSession(config: ModelConfig): Promise<{ session: ort.I
     session = info.externalData ? await ort.InferenceSession.create(config.path, options) : await ort.InferenceSession.create(unsigned?.bytes ?? bytes, options);
   } catch (err) {
     // An import onnxruntime refuses is not kept: the next try converts again.
-    if (info.format === 'tflite') await dropCachedImport(info.sha256);
+    if (info.format === 'tflite') await dropCachedImport(info.sha256, { symmetricWeights: config.tfliteSymmetricWeights });
     throw new EdgeAiError('modelInvalid', { path: config.path, reason: (err as Error).message });
   }
   const inputs = tensorInfo(session.inputMetadata);

@@ -2,7 +2,7 @@
 // refuse what cannot be converted (every missing operator named, with its count), convert the
 // operators in order, and drop what the result does not use.
 import { FlatBufferError } from './flatbuffer';
-import { Importer, UnsupportedOperator } from './importer';
+import { Importer, UnsupportedOperator, type ImportOptions } from './importer';
 import { CONVERTERS } from './ops';
 import { readTfliteMetadata, type TfliteMetadata } from './metadata';
 import { readTflite, type TfliteModel } from './schema';
@@ -22,6 +22,8 @@ export interface TfliteImport {
   metadata: TfliteMetadata;
   /** How often each TFLite operator occurs. */
   operators: Map<string, number>;
+  /** Weight channels requantized to make them symmetric (0 unless asked for). */
+  requantizedChannels: number;
 }
 
 export function readTfliteModel(bytes: Uint8Array): TfliteModel {
@@ -40,7 +42,7 @@ export function operatorCounts(model: TfliteModel): Map<string, number> {
 }
 
 /** A .tflite file as an ONNX model, with what its metadata says written as the ONNX metadata the doctor reads. */
-export async function importTflite(bytes: Buffer): Promise<TfliteImport> {
+export async function importTflite(bytes: Buffer, options: ImportOptions = {}): Promise<TfliteImport> {
   const model = readTfliteModel(bytes);
   let metadata: TfliteMetadata;
   try {
@@ -49,17 +51,17 @@ export async function importTflite(bytes: Buffer): Promise<TfliteImport> {
     // Metadata helps but is not needed to run the model: a broken one is left out.
     metadata = { files: [] };
   }
-  return convertModel(model, metadata);
+  return convertModel(model, metadata, options);
 }
 
-function convertModel(model: TfliteModel, metadata: TfliteMetadata): TfliteImport {
+function convertModel(model: TfliteModel, metadata: TfliteMetadata, options: ImportOptions): TfliteImport {
   const operators = operatorCounts(model);
   const missing = [...operators].filter(([op]) => !CONVERTERS[op]);
   if (missing.length) {
     throw new TfliteImportError('unsupported', `operators not supported: ${missing.map(([op, n]) => `${op} ×${n}`).join(', ')}`);
   }
   if (!model.inputs.length || !model.outputs.length) throw new TfliteImportError('invalid', `the main subgraph has ${model.inputs.length} inputs and ${model.outputs.length} outputs`);
-  const im = new Importer(model);
+  const im = new Importer(model, options);
   const step = (what: string, convert: () => void): void => {
     try {
       convert();
@@ -74,9 +76,10 @@ function convertModel(model: TfliteModel, metadata: TfliteMetadata): TfliteImpor
   for (const output of model.outputs) step(`output ${output}`, () => im.addOutput(output));
   dropUnused(im);
   for (const [key, value] of Object.entries(onnxMetadata(model, metadata))) im.graph.setMetadata(key, value);
+  if (options.symmetricWeights) im.graph.setMetadata('tflite_requantized_channels', String(im.requantizedChannels));
   let onnx: Buffer = Buffer.alloc(0);
   step('the converted graph', () => (onnx = im.graph.encode()));
-  return { onnx, model, metadata, operators };
+  return { onnx, model, metadata, operators, requantizedChannels: im.requantizedChannels };
 }
 
 /** The ONNX metadata the model doctor reads (`names`, `input_normalization`), and where the model came from. */

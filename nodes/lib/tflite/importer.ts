@@ -39,6 +39,11 @@ export function onnxType(tensor: TfliteTensor): number {
   return type;
 }
 
+export interface ImportOptions {
+  /** Make asymmetric uint8 weights symmetric int8 (faster in onnxruntime, not exact): see weightsAndBias. */
+  symmetricWeights?: boolean;
+}
+
 interface Held {
   name: string;
   layout: Layout;
@@ -55,8 +60,11 @@ export class Importer {
   /** Transposes made here, by their output: folded when another follows. */
   readonly #transposes = new Map<string, { input: string; perm: number[] }>();
 
-  constructor(model: TfliteModel) {
+  readonly options: ImportOptions;
+
+  constructor(model: TfliteModel, options: ImportOptions = {}) {
     this.model = model;
+    this.options = options;
     // Graph inputs and outputs keep the file's tensor names, so they are taken first.
     for (const i of [...model.inputs, ...model.outputs]) this.#taken.add(this.#ioName(i));
   }
@@ -294,6 +302,56 @@ export class Importer {
     const padded = dims.length - t.shape.length;
     return this.one('DequantizeLinear', [name, ...this.#scaleAndZeroPoint(index, signedWeights)], this.#axisAttr(index, perm, padded), `${t.name || 'const'}_dq`);
   }
+
+  /**
+   * A convolution's weights and bias. As the file has them, unless the import was asked for
+   * symmetric weights: then asymmetric uint8 weights (TF1's quantization, Coral files), which
+   * onnxruntime runs on its slower kernels (zero point not 0), become symmetric int8 per output
+   * channel. A channel whose values all lie within 127 of the zero point is moved exactly; the
+   * few that do not are requantized with a scale of their own, and the bias with them (counted
+   * in `requantizedChannels`): faster, not exact.
+   */
+  weightsAndBias(weights: number, bias: number | undefined, perm: number[], channelAxis: number): string[] {
+    const t = this.tensor(weights);
+    const q = t.quantization;
+    const plainBias = bias === undefined ? [] : [this.value(bias)];
+    if (!this.options.symmetricWeights || t.type !== 'uint8' || !q || q.scale.length !== 1 || !t.data) return [this.constant(weights, perm, true), ...plainBias];
+    const [scale, zero] = [q.scale[0], q.zeroPoint[0] ?? 0];
+    const channels = t.shape[channelAxis];
+    const inner = t.shape.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
+    const low = new Array<number>(channels).fill(255);
+    const high = new Array<number>(channels).fill(0);
+    t.data.forEach((v, i) => {
+      const c = Math.floor(i / inner) % channels;
+      if (v < low[c]) low[c] = v;
+      if (v > high[c]) high[c] = v;
+    });
+    const reach = low.map((l, c) => Math.max(zero - l, high[c] - zero));
+    const scales = reach.map((r) => (r <= 127 ? scale : (scale * r) / 127));
+    this.requantizedChannels += reach.filter((r) => r > 127).length;
+    const values = Int8Array.from(t.data, (v, i) => {
+      const c = Math.floor(i / inner) % channels;
+      return reach[c] <= 127 ? v - zero : Math.round(((v - zero) * 127) / reach[c]);
+    });
+    const dims = perm.map((p) => t.shape[p]);
+    const axis = intAttribute('axis', perm.indexOf(channelAxis));
+    const name = this.initializer(t.name || 'weights', DATA_TYPE.int8, dims, permute(new Uint8Array(values.buffer), t.shape, perm, 1));
+    const zeros8 = this.initializer('zero_point', DATA_TYPE.int8, [channels], new Uint8Array(channels));
+    const w = this.one('DequantizeLinear', [name, this.initializer('scale', DATA_TYPE.float32, [channels], new Uint8Array(Float32Array.from(scales).buffer)), zeros8], [axis], `${t.name || 'weights'}_dq`);
+    const b = bias === undefined ? undefined : this.tensor(bias);
+    if (!b?.data || b.type !== 'int32' || b.quantization?.scale.length !== 1) return [w, ...plainBias];
+    // The bias's scale is the input's times the weights': it follows each channel's new scale.
+    const biasScale = b.quantization.scale[0];
+    const stored = new Int32Array(new Uint8Array(b.data).buffer);
+    const biasValues = Int32Array.from(stored, (v, c) => Math.round((v * scale) / scales[c]));
+    const biasName = this.initializer(b.name || 'bias', DATA_TYPE.int32, [channels], new Uint8Array(biasValues.buffer));
+    const biasScales = this.initializer('scale', DATA_TYPE.float32, [channels], new Uint8Array(Float32Array.from(scales, (sc) => (biasScale * sc) / scale).buffer));
+    const zeros32 = this.initializer('zero_point', DATA_TYPE.int32, [channels], new Uint8Array(channels * 4));
+    return [w, this.one('DequantizeLinear', [biasName, biasScales, zeros32], [intAttribute('axis', 0)], `${b.name || 'bias'}_dq`)];
+  }
+
+  /** Weight channels requantized by weightsAndBias (they did not fit int8 at the file's scale). */
+  requantizedChannels = 0;
 
   /** A constant's values as numbers (shapes, axes, sizes). */
   constantNumbers(index: number, what: string): number[] {

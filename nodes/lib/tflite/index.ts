@@ -3,3 +3,4 @@
 export { importTflite, readTfliteModel, operatorCounts, TfliteImportError, type TfliteImport } from './convert';
 export type { TfliteModel, TfliteTensor, TfliteOperator } from './schema';
 export type { TfliteMetadata } from './metadata';
+export type { ImportOptions } from './importer';

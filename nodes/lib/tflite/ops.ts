@@ -77,8 +77,8 @@ const convolution = (kind: keyof typeof CONV_SLOTS): Converter => (im, op) => {
   const channels = im.tensor(input).shape[3];
   const group = kind === 'depthwise' ? channels : channels / inPerGroup;
   if (!Number.isInteger(group)) throw new UnsupportedOperator(op.op, `weights of ${inPerGroup} input channels do not divide the input's ${channels}`);
-  const w = im.constant(weights, kind === 'depthwise' ? [3, 0, 1, 2] : [0, 3, 1, 2], true);
-  const y = im.one('Conv', [im.value(input, 'nchw'), w, ...bias(im, op, 2)], [
+  const weightsAndBias = im.weightsAndBias(weights, im.input(op, 2), kind === 'depthwise' ? [3, 0, 1, 2] : [0, 3, 1, 2], kind === 'depthwise' ? 3 : 0);
+  const y = im.one('Conv', [im.value(input, 'nchw'), ...weightsAndBias], [
     ...spatialAttributes(im, op, [kh, kw], stride, dilation, same), ints('dilations', dilation), int('group', group),
   ]);
   im.define(op.outputs[0], activation(im, y, o?.scalar(slots.fused, 'int8') ?? 0, op.op), 'nchw');

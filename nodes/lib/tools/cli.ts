@@ -3,14 +3,14 @@
 //   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
 //                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
 //   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
-//   edge-ai-model convert MODEL.tflite [--out FILE]
+//   edge-ai-model convert MODEL.tflite [--out FILE] [--symmetric-weights] [--symmetric-weights]
 //   edge-ai-model inspect MODEL.tflite
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeYoloInput } from './input-size';
 import { calibrationInputs, quantizeModel } from './quantize';
 import { describeTflite } from './tflite-report';
-import { importTflite, TfliteImportError } from '../tflite';
+import { importTflite, TfliteImportError, type ImportOptions } from '../tflite';
 import { isTflite } from '../model';
 
 const USAGE = `usage:
@@ -59,9 +59,9 @@ export function imageFiles(entries: string[], max: number): string[] {
 const outputPath = (model: string, suffix: string): string => path.join(path.dirname(model), `${path.basename(model).replace(/\.(onnx|tflite)$/i, '')}_${suffix}.onnx`);
 
 /** The importer's refusals as the command's one-line error. */
-async function imported(model: string, bytes: Buffer): Promise<Awaited<ReturnType<typeof importTflite>>> {
+async function imported(model: string, bytes: Buffer, options: ImportOptions = {}): Promise<Awaited<ReturnType<typeof importTflite>>> {
   try {
-    return await importTflite(bytes);
+    return await importTflite(bytes, options);
   } catch (err) {
     if (err instanceof TfliteImportError) throw new Error(`${model}: ${err.message}`);
     throw err;
@@ -100,7 +100,7 @@ export async function main(args: string[], log: (line: string) => void = console
     return out;
   }
   if (command === 'convert' || command === 'inspect') {
-    const result = await imported(model, file);
+    const result = await imported(model, file, { symmetricWeights: options.has('symmetric-weights') });
     if (command === 'inspect') {
       for (const line of describeTflite(result)) log(line);
       return model;
@@ -108,7 +108,8 @@ export async function main(args: string[], log: (line: string) => void = console
     const out = one(options, 'out') ?? path.join(path.dirname(model), `${path.basename(model, '.tflite')}.onnx`);
     writeFileSync(out, result.onnx);
     const ops = [...result.operators].map(([op, n]) => `${n} ${op}`).join(', ');
-    log(`${out}: ONNX opset 17, ${(result.onnx.length / 1e6).toFixed(1)} MB, from ${result.model.operators.length} TFLite operators (${ops})`);
+    const requantized = options.has('symmetric-weights') ? `; weights made symmetric, ${result.requantizedChannels} channels requantized` : '';
+    log(`${out}: ONNX opset 17, ${(result.onnx.length / 1e6).toFixed(1)} MB, from ${result.model.operators.length} TFLite operators (${ops})${requantized}`);
     return out;
   }
   throw new Error(`unknown command "${command}"\n${USAGE}`);
