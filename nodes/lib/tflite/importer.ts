@@ -10,7 +10,7 @@
 // Quantization: a quantized TFLite tensor is held as its integers. An operator reads it through
 // DequantizeLinear and writes it through QuantizeLinear (QDQ), which onnxruntime fuses into its
 // int8 kernels; operators that only move data (reshape, transpose) pass the integers on as they are.
-import { DATA_TYPE, OnnxGraph, floatAttribute, intAttribute, intsAttribute, makeNode, tensorValueInfo, type Tensor } from '../onnx';
+import { DATA_TYPE, OnnxGraph, intAttribute, intsAttribute, makeNode, tensorValueInfo, type Tensor } from '../onnx';
 import type { Quantization, TfliteModel, TfliteOperator, TfliteTensor, TensorType } from './schema';
 
 export type Layout = 'native' | 'nchw';
@@ -379,11 +379,6 @@ export class Importer {
     const index = op.inputs[i];
     return index === undefined || index < 0 ? undefined : index;
   }
-
-  // ---- shorthands for common attributes ----
-  static ints = intsAttribute;
-  static int = intAttribute;
-  static float = floatAttribute;
 }
 
 /** A constant's bytes, float16 widened to float32. */

@@ -3,11 +3,12 @@
 // and defines its outputs; importer.ts adds the QDQ and layout changes around it.
 import { Importer, TO_NCHW, UnsupportedOperator, onnxType, type Layout } from './importer';
 import type { TfliteOperator } from './schema';
-import { DATA_TYPE, stringAttribute } from '../onnx';
+import { DATA_TYPE, floatAttribute, intAttribute, intsAttribute, stringAttribute } from '../onnx';
 
 type Converter = (im: Importer, op: TfliteOperator) => void;
 
-const { int, ints, float } = Importer;
+// Attribute builders, short: converters use them on nearly every line.
+const [int, ints, float] = [intAttribute, intsAttribute, floatAttribute];
 
 // ---- shared pieces ----
 
