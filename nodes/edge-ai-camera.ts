@@ -1,9 +1,12 @@
 // edge-ai-camera: frames from a test pattern, files, snapshots (pulled at a pace) or from a
 // supervised capture (video file, RTSP/HTTP stream, HTTP MJPEG, V4L2, Pi camera), continuously
 // or one per input msg. The camera itself is the engine's Camera; this adapts it to msgs.
+import './supported-platform';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
-import { BAD_PART_TEXT, Camera, redactUrl, type CameraFrame, type CameraSettings, type CameraState } from './lib/camera';
+import { registerHealth } from './health';
+import { BAD_PART_TEXT, Camera, cameraPace, frameAgeLimitMs, redactUrl, type CameraFrame, type CameraSettings, type CameraState } from './lib/camera';
+import { health, type CameraEntry } from './lib/health';
 import type { FrameInfo } from './lib/image';
 import { forgetFrame, registerPreview, rememberFrame } from './preview';
 
@@ -23,9 +26,11 @@ function fill(node: Node, msg: NodeMessage, frame: CameraFrame): NodeMessage {
  * The camera's state in its status; in the log one line when a capture fails and one when
  * frames come again, not one per retry.
  */
-function stateReporter(RED: NodeAPI, node: Node, status: StatusLine, count: () => number): (state: CameraState) => void {
+function stateReporter(RED: NodeAPI, node: Node, status: StatusLine, entry: CameraEntry, count: () => number): (state: CameraState) => void {
   let failing = false;
   return (state) => {
+    entry.state(state.state);
+    if (state.state === 'reconnecting') entry.failed(redactUrl(state.reason));
     if (state.state === 'starting') status.show('loading', 'starting');
     else if (state.state === 'onDemand') status.show('ready', 'onDemand');
     else if (state.state === 'finished') status.show('idle', 'finished', { count: count() });
@@ -42,17 +47,29 @@ function stateReporter(RED: NodeAPI, node: Node, status: StatusLine, count: () =
   };
 }
 
+/** What the health check expects of this camera; settings it cannot read fail later, at set-up. */
+function healthExpectation(def: CameraNodeDef): { continuous: boolean; maxFrameAgeMs: number } {
+  try {
+    return { continuous: cameraPace(def).continuous, maxFrameAgeMs: frameAgeLimitMs(def) };
+  } catch {
+    return { continuous: false, maxFrameAgeMs: 0 };
+  }
+}
+
 module.exports = function register(RED: NodeAPI): void {
   registerPreview(RED);
+  registerHealth(RED);
 
   function EdgeAiCameraNode(this: CameraNode, def: CameraNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusLine(node, RED, 'edge-ai-camera');
     const rate = new RateMeter();
+    const entry = health.camera(node.id, node.name || node.id, healthExpectation(def));
     const reportError = (err: unknown): Error => {
       const local = localError(RED, err);
       status.error(local);
+      entry.failed(local);
       return local;
     };
 
@@ -63,19 +80,22 @@ module.exports = function register(RED: NodeAPI): void {
       const credentials = { user: stored.user ? String(stored.user) : undefined, password: stored.password ? String(stored.password) : undefined };
       camera = Camera.fromSettings(def, RED.settings.userDir ?? process.cwd(), credentials, {
         frame: (frame) => {
+          entry.frame();
           node.send(fill(node, {}, frame));
           const fps = rate.tick().toFixed(1);
           const bad = camera?.badParts;
+          entry.drops((camera?.skipped ?? 0) + (bad?.count ?? 0));
           if (bad?.count) status.routine('ready', 'streamingBad', { fps, seq: frame.seq, bad: bad.count, reason: BAD_PART_TEXT[bad.reason!] });
           else if (camera?.pushed) status.routine('ready', 'streamingSkipped', { fps, seq: frame.seq, skipped: camera.skipped });
           else status.routine('ready', 'streaming', { fps, seq: frame.seq });
         },
         // With a msg, so that a Catch node hears it; the msg says which file or URL failed.
         error: (err) => node.error(reportError(err), { frame: { source: (err as { params?: { path?: unknown } }).params?.path } }),
-        state: stateReporter(RED, node, status, () => camera?.count ?? 0),
+        state: stateReporter(RED, node, status, entry, () => camera?.count ?? 0),
       });
     } catch (err) {
       setupError = reportError(err);
+      entry.state('failed');
       node.error(setupError);
     }
     camera?.start();
@@ -85,6 +105,7 @@ module.exports = function register(RED: NodeAPI): void {
       if (camera.continuous) {
         // Continuous cameras take "stop" and "start".
         const command = camera.command(msg.payload);
+        if (command) entry.running(command === 'start');
         if (command) status.show(command === 'stop' ? 'idle' : 'ready', command === 'stop' ? 'stopped' : 'started');
         return done();
       }
@@ -92,6 +113,7 @@ module.exports = function register(RED: NodeAPI): void {
       const current = camera;
       current.grab({ path, url }).then((frame) => {
         if (frame) {
+          entry.frame();
           send(fill(node, msg, frame));
           status.routine('ready', 'frames', { seq: frame.seq });
         } else if (!current.pushed) {
@@ -103,6 +125,7 @@ module.exports = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       forgetFrame(node.id);
+      entry.release();
       status.clear();
       const closing = camera?.close() ?? Promise.resolve();
       camera = undefined;

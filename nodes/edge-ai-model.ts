@@ -1,8 +1,11 @@
 // edge-ai-model: config node for one ONNX model. The model is loaded in a worker owned by the
 // shared registry; this node and every node using it hold a lease, the last release stops it.
+import './supported-platform';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
+import { registerHealth } from './health';
+import { health } from './lib/health';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
 import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
 import type { PreprocessSpec } from './lib/image';
@@ -23,8 +26,13 @@ module.exports = function register(RED: NodeAPI): void {
     const baseDir = RED.settings.userDir ?? process.cwd();
     // An unnamed model node is named after its model in the log ("[edge-ai-model:yolov8n-coco]"), as in the editor.
     node.name ||= def.source === 'catalogue' ? String(def.catalogue ?? '') : path.basename(String(def.path ?? ''));
+    const entry = health.model(node.id, node.name);
     const config = resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
-    config.catch((err) => node.error(localError(RED, err)));
+    config.catch((err) => {
+      const local = localError(RED, err);
+      entry.failed(local);
+      node.error(local);
+    });
 
     node.acquire = (): ModelLease => models.acquireLater(config);
     node.preprocessSpec = (info: ModelInfo): PreprocessSpec => modelPreprocessSpec(def, info);
@@ -33,19 +41,32 @@ module.exports = function register(RED: NodeAPI): void {
     const own = node.acquire();
     own.ready.then(
       (host) => {
+        entry.ready();
         node.log(RED._('edge-ai-model.log.loaded', { summary: modelSummary(host.info) }));
         host.onEvent((event) => {
-          if (event.type === 'reloaded') node.log(RED._('edge-ai-model.log.reloaded', { summary: modelSummary(event.info) }));
-          else node.warn(localError(RED, event.error));
+          if (event.type === 'reloaded') {
+            entry.ready();
+            node.log(RED._('edge-ai-model.log.reloaded', { summary: modelSummary(event.info) }));
+          } else {
+            const local = localError(RED, event.error);
+            entry.warned(local);
+            node.warn(local);
+          }
         });
       },
       // Configuration errors were reported above; report load errors once, here.
-      (err) => config.then(() => node.error(localError(RED, err)), () => undefined),
+      (err) => config.then(() => {
+        const local = localError(RED, err);
+        entry.failed(local);
+        node.error(local);
+      }, () => undefined),
     );
     node.on('close', (_removed: boolean, done: () => void) => {
+      entry.release();
       own.release().then(done, done);
     });
   }
   RED.nodes.registerType('edge-ai-model', EdgeAiModelNode);
   registerModelAdmin(RED);
+  registerHealth(RED);
 };

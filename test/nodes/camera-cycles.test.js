@@ -3,11 +3,10 @@
 // (a video file through ffmpeg, an HTTP MJPEG stream, a test pattern).
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
 const { helper, load, collect, delay } = require('../helpers/flow');
 const { assets } = require('../helpers/paths');
-const { JpegStreamSplitter } = require('../../dist/lib/camera');
+const { startMjpegServer } = require('../helpers/mjpeg-server');
 
 const VIDEO = path.join(assets, 'media', 'video', 'vtest_10s_640x480_h264.mp4');
 const CYCLES = 50;
@@ -18,21 +17,13 @@ const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeo
 
 describe('camera deploy/close cycles', function () {
   this.timeout(300000);
-  let server;
+  let camera;
   let port;
   before(async () => {
-    const frames = [];
-    new JpegStreamSplitter({ frame: (f) => frames.push(f) }).push(fs.readFileSync(path.join(assets, 'media', 'video', 'vtest_10s_5fps.mjpeg')));
-    server = http.createServer((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=b' });
-      let i = 0;
-      const timer = setInterval(() => res.write(Buffer.concat([Buffer.from('--b\r\nContent-Type: image/jpeg\r\n\r\n'), frames[i++ % frames.length], Buffer.from('\r\n')])), 50);
-      res.on('close', () => clearInterval(timer));
-    });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    port = server.address().port;
+    camera = await startMjpegServer();
+    port = camera.port;
   });
-  after(() => server.close());
+  after(() => camera.close());
 
   it(`leaves no ffmpeg, zombie, timer or file descriptor after ${CYCLES} cycles`, async () => {
     const flow = [

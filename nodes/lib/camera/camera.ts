@@ -3,11 +3,10 @@
 // newest frame goes out at a capped rate or to the next request. Frames are numbered here.
 import { systemClock, type Clock } from '../clock';
 import { EdgeAiError } from '../errors';
-import { numberSetting } from '../settings';
 import { jpegDisplaySize } from '../image';
 import { OrderedOutput } from '../ordered';
 import {
-  PULL_SOURCES, cameraPace, messageSource, pullSource, pushCamera, sourceKind,
+  PULL_SOURCES, cameraPace, messageSource, pullSource, pushCamera, sourceKind, stallTimeoutMs,
   type CameraSettings, type Credentials, type SourceKind,
 } from './capture-config';
 import { FrameGate } from './gate';
@@ -121,7 +120,7 @@ export class Camera {
       const made = pushCamera(kind as Exclude<SourceKind, (typeof PULL_SOURCES)[number]>, settings, baseDir, credentials, capture);
       return { capture: made.supervisor, label: made.label, raw: made.raw };
     };
-    const waitMs = numberSetting('stallTimeout', settings.stallTimeout, 10, 1, 300) * 1000;
+    const waitMs = stallTimeoutMs(settings);
     const camera = new Camera({ kind: 'push', make }, { continuous, fps, clock, waitMs }, events);
     // Made now, so that settings it cannot use fail the deploy rather than the first start.
     camera.#capture = camera.#newCapture();

@@ -50,6 +50,20 @@ export function cameraPace(settings: CameraSettings & { mode?: string }): { cont
   };
 }
 
+/** After how long without a frame a capture is restarted (the node's "Restart after"). */
+export function stallTimeoutMs(settings: CameraSettings): number {
+  return numberSetting('stallTimeout', settings.stallTimeout, 10, 1, 300) * 1000;
+}
+
+/**
+ * How old a continuous camera's newest frame may be before the health check calls it failing:
+ * two restart deadlines, so one restart that brings frames back goes unnoticed, and at least
+ * five frame intervals.
+ */
+export function frameAgeLimitMs(settings: CameraSettings & { mode?: string }): number {
+  return Math.max(2 * stallTimeoutMs(settings), 5000 / cameraPace(settings).fps);
+}
+
 export function sourceKind(settings: CameraSettings): SourceKind {
   return choiceSetting<SourceKind>('source', settings.source, 'pattern', [...PULL_SOURCES, ...PUSH_SOURCES]);
 }
@@ -133,8 +147,7 @@ function rawOutput(kind: SourceKind, s: CameraSettings): { width: number; height
 export function pushCamera(kind: (typeof PUSH_SOURCES)[number], s: CameraSettings, baseDir: string, credentials: Credentials, events: StreamEvents): PushCamera {
   const quality = numberSetting('quality', s.quality, 80, 1, 100, true);
   const { fps } = cameraPace(s);
-  const stallTimeoutMs = numberSetting('stallTimeout', s.stallTimeout, 10, 1, 300) * 1000;
-  const options = { stallTimeoutMs };
+  const options = { stallTimeoutMs: stallTimeoutMs(s) };
   const raw = rawOutput(kind, s);
   const output = raw ? { format: 'rgb' as const, ...raw, fps, quality } : { format: 'jpeg' as const, fps, quality };
   const size = (): { width?: number; height?: number } => {

@@ -5,6 +5,7 @@
 //   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
 //   edge-ai-model convert MODEL.tflite [--out FILE] [--symmetric-weights] [--symmetric-weights]
 //   edge-ai-model inspect MODEL.tflite
+// (`edge-ai-model health` is the health probe: bin/edge-ai-model.js runs it without these tools.)
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeYoloInput } from './input-size';
@@ -18,7 +19,8 @@ const USAGE = `usage:
                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
   edge-ai-model convert MODEL.tflite [--out FILE]
-  edge-ai-model inspect MODEL.tflite`;
+  edge-ai-model inspect MODEL.tflite
+  edge-ai-model health [--url URL] [--live] [--timeout SECONDS]   (a running Node-RED's /edge-ai/health)`;
 
 const IMAGE_FILE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
 
