@@ -1,5 +1,6 @@
 // edge-ai-annotate: draws detections (or any msg.annotations list) onto the original frame and
 // sends it on as JPEG, for dashboards and snapshots.
+import './supported-platform';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
 import { detectionsIn, drawAnnotations, drawingFor, overlaysFrom, type Annotation, type DrawOptions } from './lib/annotate';

@@ -1,4 +1,5 @@
 // edge-ai-infer: sends tensors to the model's worker and puts the decoded results in msg.payload.
+import './supported-platform';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError, releaseThen } from './adapter';

@@ -1,4 +1,5 @@
 // edge-ai-preprocess: image Buffer in msg.payload -> model input tensor + msg.transform.
+import './supported-platform';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError, releaseThen } from './adapter';
 import { choiceSetting, numberSetting } from './lib/settings';

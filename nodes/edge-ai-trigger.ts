@@ -1,5 +1,6 @@
 // edge-ai-trigger: events from infer results: start/end of a rule, and with zones and lines
 // tracked objects entering, leaving, dwelling, crossing and being counted.
+import './supported-platform';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
 import { MAX_TRACKED, TriggerRunner, type FrameResult, type FrameSize, type TriggerEngine, type TriggerEvent, type TriggerSettings } from './lib/trigger';
