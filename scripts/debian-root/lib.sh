@@ -78,6 +78,7 @@ unpack_root() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
   chmod 1777 "$dir/tmp"
   cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
+  mkdir -p "$dir/etc/ssl/certs"
   cp -L /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   npm_tgz=$ROOT_CACHE/npm-$ROOT_NPM_VERSION.tgz
   [[ -f $npm_tgz ]] || (cd "$ROOT_CACHE" && npm pack --silent "npm@$ROOT_NPM_VERSION" >/dev/null)
