@@ -5,7 +5,7 @@ import './supported-platform';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { RateMeter, StatusLine, localError } from './adapter';
 import { registerHealth } from './health';
-import { BAD_PART_TEXT, Camera, cameraPace, frameAgeLimitMs, redactUrl, type CameraFrame, type CameraSettings, type CameraState } from './lib/camera';
+import { BAD_PART_TEXT, Camera, healthExpectation, redactUrl, type CameraFrame, type CameraSettings, type CameraState } from './lib/camera';
 import { health, type CameraEntry } from './lib/health';
 import type { FrameInfo } from './lib/image';
 import { forgetFrame, registerPreview, rememberFrame } from './preview';
@@ -45,15 +45,6 @@ function stateReporter(RED: NodeAPI, node: Node, status: StatusLine, entry: Came
       failing = true;
     }
   };
-}
-
-/** What the health check expects of this camera; settings it cannot read fail later, at set-up. */
-function healthExpectation(def: CameraNodeDef): { continuous: boolean; maxFrameAgeMs: number } {
-  try {
-    return { continuous: cameraPace(def).continuous, maxFrameAgeMs: frameAgeLimitMs(def) };
-  } catch {
-    return { continuous: false, maxFrameAgeMs: 0 };
-  }
 }
 
 module.exports = function register(RED: NodeAPI): void {
@@ -105,8 +96,10 @@ module.exports = function register(RED: NodeAPI): void {
       if (camera.continuous) {
         // Continuous cameras take "stop" and "start".
         const command = camera.command(msg.payload);
-        if (command) entry.running(command === 'start');
-        if (command) status.show(command === 'stop' ? 'idle' : 'ready', command === 'stop' ? 'stopped' : 'started');
+        if (command) {
+          entry.running(command === 'start');
+          status.show(command === 'stop' ? 'idle' : 'ready', command === 'stop' ? 'stopped' : 'started');
+        }
         return done();
       }
       const { path, url } = msg as { path?: unknown; url?: unknown };

@@ -27,12 +27,14 @@ module.exports = function register(RED: NodeAPI): void {
     // An unnamed model node is named after its model in the log ("[edge-ai-model:yolov8n-coco]"), as in the editor.
     node.name ||= def.source === 'catalogue' ? String(def.catalogue ?? '') : path.basename(String(def.path ?? ''));
     const entry = health.model(node.id, node.name);
-    const config = resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
-    config.catch((err) => {
+    // A model that cannot be used: in the log and on the health board.
+    const fail = (err: unknown): void => {
       const local = localError(RED, err);
       entry.failed(local);
       node.error(local);
-    });
+    };
+    const config = resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
+    config.catch(fail);
 
     node.acquire = (): ModelLease => models.acquireLater(config);
     node.preprocessSpec = (info: ModelInfo): PreprocessSpec => modelPreprocessSpec(def, info);
@@ -55,11 +57,7 @@ module.exports = function register(RED: NodeAPI): void {
         });
       },
       // Configuration errors were reported above; report load errors once, here.
-      (err) => config.then(() => {
-        const local = localError(RED, err);
-        entry.failed(local);
-        node.error(local);
-      }, () => undefined),
+      (err) => config.then(() => fail(err), () => undefined),
     );
     node.on('close', (_removed: boolean, done: () => void) => {
       entry.release();

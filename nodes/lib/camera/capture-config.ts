@@ -64,6 +64,19 @@ export function frameAgeLimitMs(settings: CameraSettings & { mode?: string }): n
   return Math.max(2 * stallTimeoutMs(settings), 5000 / cameraPace(settings).fps);
 }
 
+/**
+ * What the health check expects of a camera with these settings: frames by themselves (and how
+ * old the newest may be) or only on request. Settings it cannot read expect nothing here: the
+ * camera's own set-up reports them.
+ */
+export function healthExpectation(settings: CameraSettings & { mode?: string }): { continuous: boolean; maxFrameAgeMs: number } {
+  try {
+    return { continuous: cameraPace(settings).continuous, maxFrameAgeMs: frameAgeLimitMs(settings) };
+  } catch {
+    return { continuous: false, maxFrameAgeMs: 0 };
+  }
+}
+
 export function sourceKind(settings: CameraSettings): SourceKind {
   return choiceSetting<SourceKind>('source', settings.source, 'pattern', [...PULL_SOURCES, ...PUSH_SOURCES]);
 }
