@@ -21,6 +21,7 @@ if (args[0] === 'health') {
   const { main } = require('../dist/lib/tools');
   main(args).catch((err) => {
     console.error(err.message);
-    process.exit(1);
+    // 3: the model was written but failed its shadow check; 1: nothing was written.
+    process.exit(err.exitCode ?? 1);
   });
 }

@@ -6,6 +6,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
 import { registerHealth } from './health';
 import { health } from './lib/health';
+import { choosePromotion, promotionThresholds, type PromotionSettings } from './lib/int8';
+import { expandPath } from './lib/paths';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
 import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
 import type { PreprocessSpec } from './lib/image';
@@ -17,7 +19,7 @@ export interface ModelNode extends Node {
   preprocessSpec(info: ModelInfo): PreprocessSpec;
 }
 
-type ModelNodeDef = NodeDef & ModelNodeSettings;
+type ModelNodeDef = NodeDef & ModelNodeSettings & PromotionSettings;
 
 module.exports = function register(RED: NodeAPI): void {
   function EdgeAiModelNode(this: ModelNode, def: ModelNodeDef): void {
@@ -33,7 +35,16 @@ module.exports = function register(RED: NodeAPI): void {
       entry.failed(local);
       node.error(local);
     };
-    const config = resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
+    const resolved = resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
+    // With an int8 candidate, it is served only when its shadow check passes this node's thresholds.
+    const candidate = String(def.int8Candidate ?? '').trim();
+    const config = !candidate ? resolved : resolved.then(async (fp32) => {
+      const { config: chosen, promotion } = await choosePromotion(fp32, expandPath(candidate, baseDir), promotionThresholds(def));
+      entry.serving(promotion.served, promotion.reason);
+      if (promotion.served === 'int8') node.log(RED._('edge-ai-model.log.int8Served', { reason: promotion.reason }));
+      else node.warn(RED._('edge-ai-model.log.int8Refused', { reason: promotion.reason }));
+      return chosen;
+    });
     config.catch(fail);
 
     node.acquire = (): ModelLease => models.acquireLater(config);

@@ -1,6 +1,8 @@
 // Admin HTTP routes behind the edge-ai-model dialog: the model catalogue, its downloads, and
-// the model doctor's report on a file. All sit behind Node-RED's admin permissions.
+// the model doctor's report on a file, the int8 shadow check. All sit behind Node-RED's admin
+// permissions.
 import { promises as fs } from 'node:fs';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
@@ -8,6 +10,7 @@ import { localError } from './adapter';
 import { requirePermission } from './admin-auth';
 import { EdgeAiError } from './lib/errors';
 import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel, type FetchProgress } from './lib/catalogue';
+import { shadowReportPath } from './lib/int8';
 import { inspectInWorker } from './lib/model';
 import { expandPath } from './lib/paths';
 
@@ -16,6 +19,10 @@ const STATUS_OF: Partial<Record<string, number>> = {
   badSetting: 400, envVarUnset: 400, catalogueUnknown: 404, modelNotFound: 404, modelInvalid: 422,
   catalogueFetch: 502, catalogueHash: 502, catalogueMissingFile: 502,
 };
+
+/** The model tools' command line, run for the dialog's int8 check. */
+const CLI = path.join(__dirname, '..', 'bin', 'edge-ai-model.js');
+const CHECK_TIMEOUT_MS = 15 * 60_000;
 
 export function modelCacheDir(userDir: string): string {
   return process.env.EDGE_AI_MODEL_CACHE || path.join(userDir, 'edge-ai-models');
@@ -88,5 +95,31 @@ export function registerModelAdmin(RED: NodeAPI): void {
       return fail(res, err);
     }
     inspectInWorker(file).then((report) => res.json(report), (err) => fail(res, err));
+  });
+
+  // The shadow check from the dialog: the CLI's `check` in a child process (minutes of
+  // onnxruntime work must not stall the flows), which writes the report the node then reads.
+  RED.httpAdmin.post('/edge-ai/int8-check', ...write, (req: Request, res: Response) => {
+    let args: string[];
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const model = (name: string): string => {
+        const asked = String(body[name] ?? '').trim();
+        if (!/\.onnx$/i.test(asked)) throw new EdgeAiError('badSetting', { name, expected: 'the path of an .onnx file', received: JSON.stringify(asked) });
+        return expandPath(asked, userDir);
+      };
+      const images = String(body.images ?? '').trim();
+      if (!images) throw new EdgeAiError('badSetting', { name: 'images', expected: 'a folder of held-out images', received: '""' });
+      const number = (name: string, flag: string, scale: number): string[] => (body[name] === undefined || body[name] === '' ? [] : [flag, String(Number(body[name]) / scale)]);
+      args = ['check', model('path'), '--int8', model('candidate'), '--images', expandPath(images, userDir),
+        ...number('promoteAgreement', '--min-agreement', 100), ...number('promoteAdded', '--max-added', 100), ...number('promoteSpeedup', '--min-speedup', 1)];
+    } catch (err) {
+      return fail(res, err);
+    }
+    execFile(process.execPath, [CLI, ...args], { cwd: userDir, timeout: CHECK_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const exitCode = err ? (err as { code?: number }).code : 0;
+      if (exitCode !== 0 && exitCode !== 3) return res.status(422).json({ error: (stderr || String(err)).trim() });
+      fs.readFile(shadowReportPath(args[3]), 'utf8').then((text) => res.json({ passed: exitCode === 0, output: `${stdout}${stderr}`.trim(), report: JSON.parse(text) }), (e) => fail(res, e));
+    });
   });
 }

@@ -61,6 +61,11 @@ export const ERROR_TEXTS = {
   noDrawing: 'Expected detections from edge-ai-infer in msg.payload or a list in msg.annotations but received __received__',
   noFrame: 'Expected the frame to draw on in msg.image (an encoded image, or raw RGB described by msg.frame) but received __received__',
   catalogueHash: 'The file __file__ from __spec__ has SHA-256 __actual__ but the catalogue pins __expected__; it was deleted',
+  collectCommand: 'msg.collect must be "start", "stop" or "reset" but is __received__',
+  collectMsgFolder: '__what__ was given, but edge-ai-collect writes only to the folder in its settings (__path__): a message cannot choose where files go',
+  collectFolderInUse: 'The folder __path__ is already collected into by another edge-ai-collect node (__other__); give each collect node a folder of its own',
+  collectFolder: 'Could not use __path__ as the folder for collected frames: __reason__',
+  collectWrite: 'Could not write the collected frame __path__: __reason__',
 } as const;
 
 /**

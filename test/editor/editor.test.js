@@ -29,7 +29,7 @@ async function eventually(predicate, what, timeoutMs) {
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(root, 'test-output', 'screenshots');
 const EXAMPLES = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort().map((f) => path.basename(f, '.json'));
-const FLOW_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-infer', 'edge-ai-trigger', 'edge-ai-annotate'];
+const FLOW_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-infer', 'edge-ai-trigger', 'edge-ai-annotate', 'edge-ai-collect'];
 
 /** Per node type: a field with a validator, a value it refuses (and the message), one it takes. */
 const DIALOGS = {
@@ -39,6 +39,7 @@ const DIALOGS = {
   'edge-ai-infer': { field: 'topK', bad: '0', message: /The number of classes must be a whole number from 1 to 100/, good: '3' },
   'edge-ai-trigger': { field: 'minScore', bad: '2', message: /Min. score must be a number from 0 to 1/, good: '0.6' },
   'edge-ai-annotate': { field: 'quality', bad: '500', message: /JPEG quality must be a whole number from 1 to 100/, good: '70' },
+  'edge-ai-collect': { field: 'count', bad: '0', message: /Keep must be a whole number of frames from 1 to 10000/, good: '32' },
   'edge-ai-model': { field: 'threads', bad: '99', message: /Threads must be a whole number from 1 to 16/, good: '2', config: true },
 };
 

@@ -5,7 +5,9 @@ const path = require('node:path');
 const ort = require('onnxruntime-node');
 const { models, images } = require('../helpers/paths');
 const { buildModel, tinyClassifier } = require('../helpers/onnx-builder');
-const { quantizeModel, calibrationInputs } = require('../../dist/lib/tools');
+const {
+  quantizeModel, calibrationInputs, recordCalibration, buildQuantized, referenceOf, sensitivities, trial, mixedPrecision,
+} = require('../../dist/lib/tools');
 const { OnnxGraph, tensorValues } = require('../../dist/lib/onnx');
 
 /** A repeatable pseudo-random sequence (tests must give the same model and data every run). */
@@ -21,7 +23,7 @@ function random(seed) {
  * Conv 3x3 -> BatchNormalization -> Relu -> Conv 1x1, a residual Add, then a last Conv 1x1: the
  * shapes a quantizer meets in real backbones, with weights drawn from a fixed seed.
  */
-function tinyBackbone(opset = 13) {
+function tinyBackbone(opset = 13, classifier = false) {
   const r = random(7);
   const values = (n, scale = 1, offset = 0) => Array.from({ length: n }, () => offset + r() * scale);
   return buildModel({
@@ -33,6 +35,7 @@ function tinyBackbone(opset = 13) {
       ['Conv', ['r1', 'w2', 'b2'], ['c2']],
       ['Add', ['r1', 'c2'], ['sum']],
       ['Conv', ['sum', 'w3', 'b3'], ['y']],
+      ...(classifier ? [['GlobalAveragePool', ['y'], ['pooled']], ['Flatten', ['pooled'], ['logits']]] : []),
     ],
     initializers: [
       ['w1', 'float32', [8, 3, 3, 3], values(216)], ['b1', 'float32', [8], values(8, 0.2)],
@@ -42,7 +45,7 @@ function tinyBackbone(opset = 13) {
       ['w3', 'float32', [4, 8, 1, 1], values(32)], ['b3', 'float32', [4], values(4, 0.2)],
     ],
     inputs: [['x', 'float32', [1, 3, 8, 8]]],
-    outputs: [['y', 'float32', [1, 4, 8, 8]]],
+    outputs: classifier ? [['logits', 'float32', [1, 4]]] : [['y', 'float32', [1, 4, 8, 8]]],
   });
 }
 
@@ -117,7 +120,64 @@ describe('int8 quantizer', () => {
   it('says what is wrong: not ONNX, nothing to quantize, no calibration images', async () => {
     await assert.rejects(quantizeModel(Buffer.from('not a model at all'), { calibration: [] }), /./);
     await assert.rejects(quantizeModel(tinyClassifier(), { calibration: [new Float32Array(192)] }), /nothing to quantize: the model has no Conv, MatMul or Gemm/);
-    await assert.rejects(quantizeModel(tinyBackbone(), { calibration: [] }), /no calibration inputs/);
+    await assert.rejects(quantizeModel(tinyBackbone(), { calibration: [] }), /calibration needs at least 2 images, got none/);
+    await assert.rejects(quantizeModel(tinyBackbone(), { calibration: inputsFrom(1, 1) }), /calibration needs at least 2 images, got 1/);
+  });
+
+  it('every range method builds a valid model from one recording, and the metadata says which', async () => {
+    const calibration = await recordCalibration(tinyBackbone(), inputsFrom(1, 8));
+    assert.equal(calibration.inputs.length, 8);
+    assert.deepEqual(calibration.computeNodes.length, 3);
+    const exact = await outputsOf(tinyBackbone(), held);
+    for (const method of ['min-max', 'percentile', 'entropy', 'mse']) {
+      const report = buildQuantized(calibration, { method, percentile: 99.9 });
+      const meta = JSON.parse(OnnxGraph.read(report.bytes).metadata('edge_ai_quantization'));
+      assert.equal(meta.calibration, method);
+      const quality = sqnr(exact, await outputsOf(report.bytes, held));
+      // Entropy trades the rare large values for finer steps: on this small uniform model it costs most.
+      assert.ok(quality > (method === 'entropy' ? 12 : 20), `${method}: SQNR ${quality.toFixed(1)} dB`);
+      if (process.env.EDGE_AI_TEST_VERBOSE) console.log(`      ${method}: SQNR ${quality.toFixed(1)} dB`);
+    }
+  });
+
+  it('a node kept float keeps its activation float too, and the next int8 node quantizes its own input', async () => {
+    const calibration = await recordCalibration(tinyBackbone(), inputsFrom(1, 8));
+    const [first] = calibration.computeNodes;
+    const report = buildQuantized(calibration, { exclude: [first] });
+    const graph = OnnxGraph.read(report.bytes);
+    const conv = graph.nodes.find((n) => n.name === first);
+    // Its weight is the float one, and no QuantizeLinear reads its raw output (the Relu's input).
+    assert.ok(graph.initializer(conv.inputs[1]), 'float weight kept');
+    assert.equal(graph.nodes.filter((n) => n.op === 'QuantizeLinear' && n.inputs[0] === conv.outputs[0]).length, 0);
+    const relu = graph.nodes.find((n) => n.op === 'Relu');
+    assert.ok(relu, 'the Relu after a float Conv stays a float Relu');
+    assert.equal(report.quantizedNodes.Conv, 2);
+    const quality = sqnr(await outputsOf(tinyBackbone(), held), await outputsOf(report.bytes, held));
+    assert.ok(quality > 30, `SQNR ${quality.toFixed(1)} dB`);
+    assert.throws(() => buildQuantized(calibration, { exclude: calibration.computeNodes }), /nothing to quantize: every Conv, MatMul and Gemm is left in float/);
+  });
+
+  it('ranks nodes by sensitivity and keeps the fewest float that meet the target', async function () {
+    this.timeout(60000);
+    const bytes = tinyBackbone(13, true);
+    const calibration = await recordCalibration(bytes, inputsFrom(1, 8));
+    const reference = await referenceOf(bytes, calibration);
+    const ranked = await sensitivities(calibration, reference, { method: 'min-max' });
+    assert.deepEqual(ranked.map((r) => r.node).sort(), [...calibration.computeNodes].sort());
+    assert.ok(ranked.every((r, i) => i === 0 || ranked[i - 1].error >= r.error), 'most sensitive first');
+    assert.ok(ranked[0].error > 0);
+    const start = await trial(calibration, reference, { method: 'min-max' });
+    assert.equal(start.agreement.kind, 'classification');
+    assert.equal(start.agreement.of, 8);
+    // A target above what all-int8 reaches: it must keep nodes float, the most sensitive first.
+    const target = { agreement: 2, added: 0 };
+    const mixed = await mixedPrecision(calibration, reference, { method: 'min-max' }, ranked.map((r) => r.node), target, start, 1);
+    assert.equal(mixed.met, false);
+    assert.ok(mixed.steps.length >= 1);
+    assert.ok(mixed.result.error <= start.error, 'the best it found moves the outputs no more than all-int8');
+    // A target all-int8 meets: nothing is kept float.
+    const easy = await mixedPrecision(calibration, reference, { method: 'min-max' }, ranked.map((r) => r.node), { agreement: 0, added: 1 }, start);
+    assert.deepEqual(easy.float, []);
   });
 
   it('MobileNetV2 fp32 quantized here gives the known top-1 on the five photos, at half the size', async function () {

@@ -16,6 +16,8 @@ export interface ModelHealth {
   state: 'loading' | 'ready' | 'failed';
   status: HealthStatus;
   lastError?: LastError;
+  /** With an int8 candidate: which of the two it serves, and why. */
+  serving?: { precision: 'int8' | 'fp32'; reason: string };
 }
 
 export interface CameraHealth {
@@ -48,6 +50,8 @@ export interface ModelEntry {
   failed(err: unknown): void;
   /** An error that did not stop the model (a reload that failed, the old model kept). */
   warned(err: unknown): void;
+  /** Which of an fp32 model and its int8 candidate it serves, and why. */
+  serving(precision: 'int8' | 'fp32', reason: string): void;
   release(): void;
 }
 
@@ -77,7 +81,7 @@ export interface CameraEntry {
  */
 const RESTING = new Set(['finished', 'stopped', 'closed']);
 
-interface ModelLine { id: string; name: string; state: ModelHealth['state']; lastError?: LastError }
+interface ModelLine { id: string; name: string; state: ModelHealth['state']; lastError?: LastError; serving?: ModelHealth['serving'] }
 interface CameraLine extends CameraExpectation {
   id: string; name: string; state: string; frames: number; lastFrameAt?: number; drops: number; lastError?: LastError;
   /** Since when frames are due: the start, or the last "start" command. */
@@ -123,7 +127,7 @@ function cameraHealth(line: CameraLine, now: number): CameraHealth {
 
 function modelHealth(line: ModelLine): ModelHealth {
   const status: HealthStatus = line.state === 'ready' ? 'ok' : line.state === 'loading' ? 'starting' : 'failing';
-  return { id: line.id, name: line.name, state: line.state, status, lastError: line.lastError };
+  return { id: line.id, name: line.name, state: line.state, status, lastError: line.lastError, ...(line.serving ? { serving: line.serving } : {}) };
 }
 
 /** The worst of the statuses: failing over starting over ok. */
@@ -150,6 +154,7 @@ export class HealthBoard {
       ready: () => { line.state = 'ready'; },
       failed: (err) => { line.state = 'failed'; line.lastError = { message: messageOf(err), at: now() }; },
       warned: (err) => { line.lastError = { message: messageOf(err), at: now() }; },
+      serving: (precision, reason) => { line.serving = { precision, reason }; },
       release: () => { this.#models.delete(key); },
     };
   }

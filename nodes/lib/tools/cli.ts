@@ -1,22 +1,36 @@
 // `edge-ai-model`: the model tools on the command line, for making the int8 and smaller-input
 // variants of a model on the device itself (no Python, nothing downloaded).
 //   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
+//                 [--method auto|min-max|percentile|entropy|mse] [--percentile P] [--target A]
+//                 [--no-mixed] [--check DIR|FILE...] [--min-agreement A] [--min-speedup S]
 //                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
+//   edge-ai-model check MODEL.onnx --int8 CANDIDATE.onnx --images DIR|FILE... [thresholds]
 //   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
 //   edge-ai-model convert MODEL.tflite [--out FILE] [--symmetric-weights] [--symmetric-weights]
 //   edge-ai-model inspect MODEL.tflite
 // (`edge-ai-model health` is the health probe: bin/edge-ai-model.js runs it without these tools.)
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeYoloInput } from './input-size';
-import { calibrationInputs, quantizeModel } from './quantize';
+import { searchInt8, type Int8Search } from './int8-run';
 import { describeTflite } from './tflite-report';
 import { importTflite, TfliteImportError, type ImportOptions } from '../tflite';
 import { isTflite } from '../model';
+import { shadowCheck, shadowReportPath, type ShadowThresholds } from '../int8';
+
+/** The model was written, but its shadow check failed: the command exits 3. */
+export class CheckFailed extends Error {
+  readonly exitCode = 3;
+}
 
 const USAGE = `usage:
   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
-                [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
+                [--method auto|min-max|percentile|entropy|mse] [--percentile 99.99]
+                [--target 0.98] [--no-mixed] [--check DIR|FILE... [--min-agreement 0.95]
+                [--max-added 0.05] [--min-speedup 1.2]] [--per-tensor] [--reduce-range]
+                [--exclude NAME,...] [--max-images N]
+  edge-ai-model check MODEL.onnx --int8 CANDIDATE.onnx --images DIR|FILE... [--min-agreement 0.95]
+                [--max-added 0.05] [--min-speedup 1.2]   (writes CANDIDATE.onnx.check.json)
   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
   edge-ai-model convert MODEL.tflite [--out FILE]
   edge-ai-model inspect MODEL.tflite
@@ -49,13 +63,66 @@ function one(options: Map<string, string[]>, name: string): string | undefined {
   return values?.[0];
 }
 
-/** Image files from folders (sorted, non-recursive) and file arguments. */
-export function imageFiles(entries: string[], max: number): string[] {
-  const files = entries.flatMap((entry) => (statSync(entry).isDirectory()
-    ? readdirSync(entry).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => path.join(entry, f))
-    : [entry]));
-  if (!files.length) throw new Error(`no images (${IMAGE_FILE.source}) in ${entries.join(', ')}`);
+/** Image files from folders (sorted, non-recursive) and file arguments; `what` names them in errors. */
+export function imageFiles(entries: string[], max: number, what = 'images'): string[] {
+  if (!entries.length) throw new Error(`--${what} needs a folder or image files\n${USAGE}`);
+  const files = entries.flatMap((entry) => {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(entry).isDirectory();
+    } catch {
+      throw new Error(`--${what}: ${entry} does not exist`);
+    }
+    return isFolder ? readdirSync(entry).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => path.join(entry, f)) : [entry];
+  });
+  if (!files.length) throw new Error(`--${what}: no image files (${IMAGE_FILE.source}) in ${entries.join(', ')}`);
   return files.slice(0, max);
+}
+
+/** Write a file whole or not at all: a temporary name beside it, flushed to disk, then renamed. */
+export function writeWhole(file: string, bytes: Uint8Array): void {
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
+  try {
+    const fd = openSync(partial, 'w');
+    try {
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partial, file);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+}
+
+const number = (options: Map<string, string[]>, name: string, low: number, high: number): number | undefined => {
+  const text = one(options, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < low || value > high) throw new Error(`--${name} takes a number from ${low} to ${high}, not "${text}"`);
+  return value;
+};
+
+/** What the quantize command prints: the model, the method that won, the float nodes, the check. */
+function describeSearch(out: string, bytes: Uint8Array, result: Int8Search): string[] {
+  const { report } = result;
+  const nodes = Object.entries(report.quantizedNodes).map(([op, n]) => `${n} ${op}`).join(', ');
+  const lines = [`${out}: ${(report.bytes.length / 1e6).toFixed(1)} MB (was ${(bytes.length / 1e6).toFixed(1)} MB), int8: ${nodes}; `
+    + `${report.activations} activation ranges from ${report.calibrationInputs} images, opset ${report.opset}, ${result.seconds.toFixed(1)} s`];
+  if (result.methods) for (const m of result.methods) lines.push(`  method ${m.method.padEnd(18)} ${m.agreement} on the calibration images`);
+  lines.push(`  chosen: ${result.method}; ${result.agreement} on the calibration images`);
+  if (result.float.length) {
+    lines.push(`  kept in float (most sensitive first; ${result.met ? 'target met' : 'target NOT met'}): ${result.float.length} of ${result.computeNodes} compute nodes`);
+    for (const f of result.float) lines.push(`    ${f.node}  sensitivity ${f.sensitivity.toExponential(2)}${f.costMs === undefined ? '' : `, costs ${f.costMs.toFixed(2)} ms`}`);
+    if (result.timing) lines.push(`  all-int8 ${result.timing.int8Ms.toFixed(2)} ms, with these in float ${result.timing.mixedMs.toFixed(2)} ms a run`);
+  } else if (!result.met) lines.push('  target NOT met and no float nodes kept (--no-mixed)');
+  if (result.check) {
+    lines.push(`  check on ${result.check.images} held-out images: ${result.check.summary}`);
+    lines.push(result.check.passed ? `  check PASSED (${result.checkFile})` : `  check FAILED: ${result.check.failures.join('; ')} (${result.checkFile})`);
+  }
+  return lines;
 }
 
 const outputPath = (model: string, suffix: string): string => path.join(path.dirname(model), `${path.basename(model).replace(/\.(onnx|tflite)$/i, '')}_${suffix}.onnx`);
@@ -75,20 +142,47 @@ export async function main(args: string[], log: (line: string) => void = console
   const file = readFileSync(model);
   // A float .tflite file is quantized as the ONNX model the model node would make of it.
   const bytes = command === 'quantize' && isTflite(file) ? (await imported(model, file)).onnx : file;
+  const thresholds = (): Partial<ShadowThresholds> => ({
+    minAgreement: number(options, 'min-agreement', 0, 1), maxAdded: number(options, 'max-added', 0, 10), minSpeedup: number(options, 'min-speedup', 0, 100),
+  });
+  if (command === 'check') {
+    const candidate = one(options, 'int8');
+    if (!candidate) throw new Error(`check needs --int8 CANDIDATE.onnx\n${USAGE}`);
+    const images = imageFiles(options.get('images') ?? [], 100000);
+    const report = await shadowCheck(bytes, readFileSync(candidate), images, { thresholds: Object.fromEntries(Object.entries(thresholds()).filter(([, v]) => v !== undefined)) });
+    const reportFile = shadowReportPath(candidate);
+    writeWhole(reportFile, Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
+    log(`${candidate}: ${report.summary}`);
+    if (!report.passed) throw new CheckFailed(`check FAILED: ${report.failures.join('; ')} (${reportFile})`);
+    log(`check PASSED (${reportFile})`);
+    return reportFile;
+  }
   if (command === 'quantize') {
-    const images = imageFiles(options.get('images') ?? [], Number(one(options, 'max-images') ?? 64));
-    const started = Date.now();
-    const report = await quantizeModel(bytes, {
-      calibration: calibrationInputs(bytes, images),
-      perChannel: !options.has('per-tensor'),
-      reduceRange: options.has('reduce-range'),
-      exclude: (one(options, 'exclude') ?? '').split(',').filter(Boolean),
-    });
+    const max = number(options, 'max-images', 1, 100000) ?? 64;
+    const images = imageFiles(options.get('images') ?? [], max);
+    const checkImages = options.has('check') ? imageFiles(options.get('check') ?? [], 100000, 'check') : undefined;
+    const method = one(options, 'method') ?? 'auto';
+    if (!['auto', 'min-max', 'percentile', 'entropy', 'mse'].includes(method)) throw new Error(`--method takes auto, min-max, percentile, entropy or mse, not "${method}"`);
     const out = one(options, 'out') ?? outputPath(model, 'int8');
-    writeFileSync(out, report.bytes);
-    const nodes = Object.entries(report.quantizedNodes).map(([op, n]) => `${n} ${op}`).join(', ');
-    log(`${out}: ${(report.bytes.length / 1e6).toFixed(1)} MB (was ${(bytes.length / 1e6).toFixed(1)} MB), int8: ${nodes}; `
-      + `${report.activations} activation ranges from ${report.calibrationInputs} images, opset ${report.opset}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const result = await searchInt8(bytes, images, {
+      method: method as never,
+      percentile: number(options, 'percentile', 50, 100),
+      target: { agreement: number(options, 'target', 0, 1), added: number(options, 'target-added', 0, 10) },
+      mixed: !options.has('no-mixed'),
+      build: { perChannel: !options.has('per-tensor'), reduceRange: options.has('reduce-range'), exclude: (one(options, 'exclude') ?? '').split(',').filter(Boolean) },
+      check: checkImages && {
+        images: checkImages,
+        thresholds: thresholds(),
+      },
+      log: options.has('quiet') ? undefined : (line) => log(`  ${line}`),
+    });
+    writeWhole(out, result.report.bytes);
+    if (result.check) {
+      result.checkFile = shadowReportPath(out);
+      writeWhole(result.checkFile, Buffer.from(`${JSON.stringify(result.check, null, 2)}\n`));
+    }
+    for (const line of describeSearch(out, bytes, result)) log(line);
+    if (result.check && !result.check.passed) throw new CheckFailed(`${out}: the check failed, so a model node will not serve it: ${result.check.failures.join('; ')}`);
     return out;
   }
   if (command === 'resize') {
@@ -97,7 +191,7 @@ export async function main(args: string[], log: (line: string) => void = console
     const [width, height] = [Number(size[1]), Number(size[2] ?? size[1])];
     const report = resizeYoloInput(bytes, width, height);
     const out = one(options, 'out') ?? outputPath(model, `${width}x${height}`);
-    writeFileSync(out, report.bytes);
+    writeWhole(out, report.bytes);
     log(`${out}: input ${width}x${height}, ${report.anchors.from} -> ${report.anchors.to} anchors, ${report.constants} constants rewritten`);
     return out;
   }
@@ -108,7 +202,7 @@ export async function main(args: string[], log: (line: string) => void = console
       return model;
     }
     const out = one(options, 'out') ?? path.join(path.dirname(model), `${path.basename(model, '.tflite')}.onnx`);
-    writeFileSync(out, result.onnx);
+    writeWhole(out, result.onnx);
     const ops = [...result.operators].map(([op, n]) => `${n} ${op}`).join(', ');
     const requantized = options.has('symmetric-weights') ? `; weights made symmetric, ${result.requantizedChannels} channels requantized` : '';
     log(`${out}: ONNX opset 17, ${(result.onnx.length / 1e6).toFixed(1)} MB, from ${result.model.operators.length} TFLite operators (${ops})${requantized}`);

@@ -3,3 +3,5 @@
 export * from './quantize';
 export * from './input-size';
 export * from './cli';
+export * from './int8-search';
+export * from './int8-run';

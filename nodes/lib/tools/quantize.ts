@@ -10,11 +10,8 @@
 // last convolution stay float: that is where detectors decode boxes in pixels next to scores in
 // 0..1, and one 8-bit range over both would wipe out the scores (what broke the YOLOX int8 model
 // in the shared assets).
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { preprocessImage } from '../image';
-import { examineModel, inputGeometry, modelPreprocessSpec } from '../model';
-import { readOnnxModelInfo } from '../onnx';
+import { ValueHistogram, chooseRange, modelInputs, uint8Parameters, type Range, type RangeMethod } from '../int8';
 import {
   DATA_TYPE, OnnxGraph, attributeFloat, attributeInts, floatTensor, intAttribute, makeNode, tensorValueInfo, tensorValues, type GraphNode, type Tensor,
 } from '../onnx';
@@ -39,12 +36,27 @@ const SAME_IN_OPSET_11_TO_13 = new Set([
   'ConstantOfShape', 'Shape', 'Gather', 'Cast', 'Identity', 'Exp', 'Pow', 'Sqrt', 'Tanh', 'Neg', 'Abs', 'Expand', 'Equal', 'Where',
   'Range', 'Tile', 'Min', 'Max', 'Floor', 'Ceil', 'Pad', 'Erf', 'Log', 'Reciprocal', 'Not', 'Less', 'Greater',
 ]);
+/** A Concat whose inputs' ranges differ more than this stays float (see plan). */
+const CONCAT_SPAN_RATIO = 8;
 /** Operators whose data input is the first one only (the rest are shapes, sizes, indices or bounds). */
 const DATA_FIRST_OPS = new Set(['Resize', 'Split', 'Slice', 'Reshape', 'Squeeze', 'Unsqueeze', 'Clip']);
 
-export interface QuantizeOptions {
-  /** Calibration inputs for the model's one input, in its shape and layout (float32). */
-  calibration: Iterable<Float32Array> | AsyncIterable<Float32Array>;
+/** What quantizing needs before any choice is made: the prepared graph and what calibration recorded. */
+export interface Calibration {
+  /** The float model with BatchNormalizations folded and the opset raised where that is free. */
+  prepared: Uint8Array;
+  /** The calibration inputs, kept for the searches that compare outputs. */
+  inputs: Float32Array[];
+  /** Each activation tensor that may be quantized: its values' histogram over all inputs. */
+  histograms: Map<string, ValueHistogram>;
+  foldedBatchNorms: number;
+  /** Compute nodes (Conv, MatMul, Gemm) that can run in int8, by name, in graph order. */
+  computeNodes: string[];
+  /** Ranges already chosen, by method and tensor: searches build many models with one method. */
+  chosen?: Map<string, Map<string, Range>>;
+}
+
+export interface BuildOptions {
   /** One scale per output channel for weights (default true; needs opset 13 or later). */
   perChannel?: boolean;
   /**
@@ -54,6 +66,19 @@ export interface QuantizeOptions {
   reduceRange?: boolean;
   /** Node names (or output tensor names) to leave in float. */
   exclude?: string[];
+  /** Quantize only these compute nodes (and what lies between them): the sensitivity search's one-node models. */
+  only?: string[];
+  /** How activation ranges are chosen from the histograms (default min-max). */
+  method?: RangeMethod;
+  /** For the percentile method (default 99.99). */
+  percentile?: number;
+  /** Recorded in the model's metadata: what chose the method and the float nodes. */
+  search?: unknown;
+}
+
+export interface QuantizeOptions extends BuildOptions {
+  /** Calibration inputs for the model's one input, in its shape and layout (float32). */
+  calibration: Iterable<Float32Array> | AsyncIterable<Float32Array>;
 }
 
 export interface QuantizeReport {
@@ -70,11 +95,6 @@ export interface QuantizeReport {
   opset: number;
 }
 
-interface Range {
-  min: number;
-  max: number;
-}
-
 interface Plan {
   /** Nodes inside the int8 region. */
   region: Set<GraphNode>;
@@ -87,7 +107,7 @@ interface Plan {
 }
 
 /** Which nodes run on int8 data, and which activation tensors need a range. */
-function plan(graph: OnnxGraph, exclude: Set<string>): Plan {
+function plan(graph: OnnxGraph, exclude: Set<string>, only?: Set<string>, spanOf?: (tensor: string) => number | undefined): Plan {
   const inputTypes = new Map(graph.inputs.map((v) => [v.name, v]));
   // Float tensors, followed forward from the float inputs through operators that keep floats.
   const floats = new Set<string>(graph.inputs.filter((v) => v.dataType === DATA_TYPE.float32).map((v) => v.name));
@@ -109,6 +129,7 @@ function plan(graph: OnnxGraph, exclude: Set<string>): Plan {
     if (COMPUTE_OPS.has(node.op)) {
       const weight = graph.initializer(node.inputs[1] ?? '');
       const bias = node.inputs[2] ? graph.initializer(node.inputs[2]) : undefined;
+      if (only && !only.has(node.name)) return false;
       if (!weight || weight.dataType !== DATA_TYPE.float32) return false;
       if (node.inputs[2] && (!bias || bias.dataType !== DATA_TYPE.float32)) return false;
       if (node.op === 'MatMul' && weight.dims.length !== 2) return false;
@@ -126,6 +147,27 @@ function plan(graph: OnnxGraph, exclude: Set<string>): Plan {
     const node = graph.nodes[i];
     if (!eligible(node)) continue;
     if (COMPUTE_OPS.has(node.op) || node.outputs.some(feedsCompute)) region.add(node);
+  }
+  // A Concat joining tensors of very different ranges (a detector's box and class logits before
+  // its decode) would give them all one scale: the narrow ones would keep a few levels. It stays
+  // float, and each input keeps its own scale.
+  if (spanOf) {
+    for (const node of region) {
+      if (node.op !== 'Concat') continue;
+      const spans = node.inputs.map(spanOf).filter((v): v is number => v !== undefined && v > 0);
+      if (spans.length > 1 && Math.max(...spans) > CONCAT_SPAN_RATIO * Math.min(...spans)) region.delete(node);
+    }
+  }
+  // Forwards: a node between convolutions stays only when int8 data reaches it. After a
+  // convolution left in float, its activation stays float too, and the next int8 convolution
+  // quantizes its own input: quantizing the float convolution's raw output instead (a wide
+  // range, clipped by a Relu6 right after) would throw away most of its precision.
+  const int8Data = new Set<string>();
+  for (const node of graph.nodes) {
+    if (!region.has(node)) continue;
+    const reached = COMPUTE_OPS.has(node.op) || dataInputs(node).some((i) => int8Data.has(i) || inputTypes.has(i));
+    if (reached) node.outputs.forEach((o) => int8Data.add(o));
+    else region.delete(node);
   }
 
   // Relu and Clip(0, max) right after an int8 node: the output's uint8 range starting at 0 clips
@@ -217,62 +259,55 @@ function foldBatchNorms(graph: OnnxGraph): number {
   return folded.size;
 }
 
-/** Each planned tensor's smallest and largest value over all calibration inputs. */
-async function measureMinMax(graph: OnnxGraph, tensors: string[], calibration: QuantizeOptions['calibration']): Promise<{ ranges: Map<string, Range>; count: number }> {
+/**
+ * Every tensor's values over every calibration input, as histograms: one pass for each tensor's
+ * range, one for its histogram over that range. The probe model gives each tensor as an output;
+ * basic optimisation only, as fusions would take away the tensors being read.
+ */
+async function recordHistograms(graph: OnnxGraph, tensors: string[], inputs: Float32Array[]): Promise<Map<string, ValueHistogram>> {
   const probe = OnnxGraph.read(graph.encode());
-  const taken = new Set(probe.nodes.flatMap((n) => n.outputs));
-  const outputs = new Map<string, [string, string]>();
+  const taken = new Set(probe.nodes.flatMap((n) => [...n.inputs, ...n.outputs]));
+  const outputs = new Map<string, string>();
+  const graphInputs = new Set(probe.inputs.map((v) => v.name));
+  const existing = new Set(probe.outputs.map((o) => o.name));
   for (const t of tensors) {
-    const [min, max] = [probe.freshName(`${t}_calibration_min`, taken), probe.freshName(`${t}_calibration_max`, taken)];
-    probe.nodes.push(makeNode('ReduceMin', [t], [min], [intAttribute('keepdims', 0)]), makeNode('ReduceMax', [t], [max], [intAttribute('keepdims', 0)]));
-    probe.outputs.push(tensorValueInfo(min, DATA_TYPE.float32), tensorValueInfo(max, DATA_TYPE.float32));
-    outputs.set(t, [min, max]);
+    if (existing.has(t)) {
+      outputs.set(t, t);
+      continue;
+    }
+    // A graph input cannot be an output as well: it goes out through an Identity.
+    const out = graphInputs.has(t) ? probe.freshName(`${t}_calibration`, taken) : t;
+    if (out !== t) probe.nodes.push(makeNode('Identity', [t], [out]));
+    probe.outputs.push(tensorValueInfo(out, DATA_TYPE.float32));
+    outputs.set(t, out);
   }
-  // Basic optimisation only: fusions would take away the tensors being read.
   const session = await ort.InferenceSession.create(probe.encode(), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
   const input = session.inputMetadata[0];
   const dims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [];
-  const ranges = new Map<string, Range>();
-  let count = 0;
-  try {
-    for await (const data of calibration) {
-      count++;
-      const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) }, [...outputs.values()].flat());
-      for (const [t, [min, max]] of outputs) {
-        const [low, high] = [Number(result[min].data[0]), Number(result[max].data[0])];
-        const known = ranges.get(t);
-        ranges.set(t, { min: Math.min(low, known?.min ?? low), max: Math.max(high, known?.max ?? high) });
-      }
+  const fetches = [...new Set(outputs.values())];
+  const each = async (visit: (t: string, values: Float32Array) => void): Promise<void> => {
+    for (const data of inputs) {
+      const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) }, fetches);
+      for (const [t, out] of outputs) visit(t, result[out].data as Float32Array);
     }
+  };
+  try {
+    const ranges = new Map<string, Range>();
+    await each((t, values) => {
+      let { min, max } = ranges.get(t) ?? { min: Infinity, max: -Infinity };
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      ranges.set(t, { min, max });
+    });
+    const histograms = new Map([...ranges].map(([t, r]) => [t, new ValueHistogram(r)]));
+    await each((t, values) => histograms.get(t)!.add(values));
+    return histograms;
   } finally {
     await session.release();
   }
-  if (!count) throw new Error('no calibration inputs: quantization needs at least one image');
-  return { ranges, count };
-}
-
-/** The range each scale group is quantized over: every value seen in calibration. */
-async function calibrate(
-  graph: OnnxGraph, tensors: string[], scaleOf: Map<string, string>, calibration: QuantizeOptions['calibration'],
-): Promise<{ groupRange: Map<string, Range>; count: number }> {
-  const { ranges, count } = await measureMinMax(graph, tensors, calibration);
-  // Shared scales cover every tensor that shares them.
-  const groupRange = new Map<string, Range>();
-  for (const t of tensors) {
-    const r = ranges.get(t)!;
-    const lead = scaleOf.get(t)!;
-    const known = groupRange.get(lead);
-    groupRange.set(lead, known ? { min: Math.min(known.min, r.min), max: Math.max(known.max, r.max) } : r);
-  }
-  return { groupRange, count };
-}
-
-/** uint8 scale and zero point covering the range (and zero, which must be exact). */
-function activationParameters(range: Range): { scale: number; zeroPoint: number } {
-  const min = Math.min(range.min, 0);
-  const max = Math.max(range.max, 0);
-  const scale = max > min ? (max - min) / 255 : 1;
-  return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-min / scale))) };
 }
 
 /** Symmetric int8 weights, per output channel along `axis` (or one scale for all). */
@@ -324,22 +359,89 @@ function storedInputsInInt8(
   return { nodes: [w.node, b.node], weight: w.output, bias: b.output };
 }
 
-/** Quantize a float model; the result is a new model file's bytes, the input file is not touched. */
-export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions): Promise<QuantizeReport> {
+/** Calibration inputs this few give ranges that do not hold for the next image. */
+export const MINIMUM_CALIBRATION_INPUTS = 2;
+
+/** The graph ready to quantize: opset raised where that is free, BatchNormalizations folded. */
+function preparedGraph(bytes: Uint8Array, perChannel: boolean): { graph: OnnxGraph; foldedBatchNorms: number } {
   const graph = OnnxGraph.read(bytes);
   if (graph.opset < 10) throw new Error(`the model uses opset ${graph.opset}; int8 QDQ needs opset 10 or later`);
-  const wantPerChannel = options.perChannel ?? true;
-  if (wantPerChannel && graph.opset >= 11 && graph.opset < 13 && graph.nodes.every((n) => n.domain === '' && SAME_IN_OPSET_11_TO_13.has(n.op))) graph.opset = 13;
-  const perChannel = wantPerChannel && graph.opset >= 13;
-  const foldedBatchNorms = foldBatchNorms(graph);
-  const { region, tensors, scaleOf, folded } = plan(graph, new Set(options.exclude ?? []));
+  if (perChannel && graph.opset >= 11 && graph.opset < 13 && graph.nodes.every((n) => n.domain === '' && SAME_IN_OPSET_11_TO_13.has(n.op))) graph.opset = 13;
+  // Nodes are named in reports and chosen by name to stay float: give the unnamed ones a name.
+  const names = new Set(graph.nodes.map((n) => n.name));
+  graph.nodes.forEach((n, i) => {
+    if (n.name) return;
+    n.name = graph.freshName(`${n.op}_${i}`, names);
+    names.add(n.name);
+  });
+  return { graph, foldedBatchNorms: foldBatchNorms(graph) };
+}
+
+/**
+ * Run the float model over the calibration inputs once and keep what every choice of method,
+ * percentile or float nodes needs later (the histograms), so none of them runs it again.
+ */
+export async function recordCalibration(bytes: Uint8Array, calibration: QuantizeOptions['calibration'], perChannel = true): Promise<Calibration> {
+  const { graph, foldedBatchNorms } = preparedGraph(bytes, perChannel);
+  const { region, tensors, folded } = plan(graph, new Set());
   if (!region.size) throw new Error('nothing to quantize: the model has no Conv, MatMul or Gemm with stored float weights');
-  const { groupRange, count } = await calibrate(graph, tensors, scaleOf, options.calibration);
+  const inputs: Float32Array[] = [];
+  for await (const data of calibration) inputs.push(data);
+  if (inputs.length < MINIMUM_CALIBRATION_INPUTS) {
+    throw new Error(`calibration needs at least ${MINIMUM_CALIBRATION_INPUTS} images, got ${inputs.length || 'none'}: the ranges come from what the images show (16 to 64 different scenes are usual)`);
+  }
+  // Also the tensors a Relu folded away: they need a range when the node after them stays float.
+  const histograms = await recordHistograms(graph, [...new Set([...tensors, ...folded.values()])], inputs);
+  const computeNodes = graph.nodes.filter((n) => region.has(n) && COMPUTE_OPS.has(n.op)).map((n) => n.name);
+  return { prepared: graph.encode(), inputs, histograms, foldedBatchNorms, computeNodes };
+}
+
+/** Quantize a float model; the result is a new model file's bytes, the input file is not touched. */
+export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions): Promise<QuantizeReport> {
+  return buildQuantized(await recordCalibration(bytes, options.calibration, options.perChannel ?? true), options);
+}
+
+function rangeOf(calibration: Calibration, tensor: string, histogram: ValueHistogram, method: RangeMethod, percentile?: number): Range {
+  const key = method === 'percentile' ? `${method} ${percentile ?? ''}` : method;
+  calibration.chosen ??= new Map();
+  const known = calibration.chosen.get(key) ?? new Map<string, Range>();
+  calibration.chosen.set(key, known);
+  if (!known.has(tensor)) known.set(tensor, chooseRange(histogram, method, percentile));
+  return known.get(tensor)!;
+}
+
+/** An int8 model from recorded calibration, with the ranges `options.method` chooses. */
+export function buildQuantized(calibration: Calibration, options: BuildOptions = {}): QuantizeReport {
+  const graph = OnnxGraph.read(calibration.prepared);
+  const perChannel = (options.perChannel ?? true) && graph.opset >= 13;
+  const method = options.method ?? 'min-max';
+  const spanOf = (t: string): number | undefined => {
+    const h = calibration.histograms.get(t);
+    return h && h.max - h.min;
+  };
+  const { region, tensors, scaleOf, folded } = plan(graph, new Set(options.exclude ?? []), options.only && new Set(options.only), spanOf);
+  if (!region.size) throw new Error('nothing to quantize: every Conv, MatMul and Gemm is left in float');
+  // Tensors float code reads next (a detector's scores, a classifier's logits) keep every value
+  // seen: their extremes are the answer (see int8/ranges.ts).
+  const leavesInt8 = new Set(graph.outputs.map((o) => o.name));
+  for (const node of graph.nodes) if (!region.has(node)) node.inputs.forEach((i) => leavesInt8.add(i));
+  // Shared scales cover every tensor that shares them.
+  const groupRange = new Map<string, Range>();
+  for (const t of tensors) {
+    const histogram = calibration.histograms.get(t);
+    if (!histogram) throw new Error(`no calibration histogram for tensor "${t}"`);
+    const r = rangeOf(calibration, t, histogram, leavesInt8.has(t) ? 'min-max' : method, options.percentile);
+    const lead = scaleOf.get(t)!;
+    const known = groupRange.get(lead);
+    groupRange.set(lead, known ? { min: Math.min(known.min, r.min), max: Math.max(known.max, r.max) } : r);
+  }
+  const count = calibration.inputs.length;
+  const foldedBatchNorms = calibration.foldedBatchNorms;
   const taken = new Set(graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs]));
   graph.inputs.forEach((v) => taken.add(v.name));
   const parameters = new Map<string, { scale: number; scaleName: string; zeroPointName: string }>();
   for (const [lead, range] of groupRange) {
-    const { scale, zeroPoint } = activationParameters(range);
+    const { scale, zeroPoint } = uint8Parameters(range);
     const scaleName = graph.freshName(`${lead}_scale`, taken);
     const zeroPointName = graph.freshName(`${lead}_zero_point`, taken);
     graph.setInitializer(floatTensor(scaleName, [], [scale]));
@@ -389,7 +491,9 @@ export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions)
   }
   graph.nodes = rewritten;
   graph.setMetadata('edge_ai_quantization', JSON.stringify({
-    format: 'QDQ', activations: 'uint8', weights: options.reduceRange ? 'int7' : 'int8', perChannel, calibration: 'min-max', calibrationInputs: count,
+    format: 'QDQ', activations: 'uint8', weights: options.reduceRange ? 'int7' : 'int8', perChannel, calibration: method,
+    ...(method === 'percentile' ? { percentile: options.percentile ?? 99.99 } : {}), calibrationInputs: count,
+    ...(options.exclude?.length ? { float: options.exclude } : {}), ...(options.search ? { search: options.search } : {}),
   }));
   return { bytes: graph.encode(), quantizedNodes, activations: tensors.length, weights, calibrationInputs: count, foldedBatchNorms, opset: graph.opset };
 }
@@ -398,14 +502,4 @@ export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions)
  * Calibration inputs from photos (Buffers or file paths), preprocessed the way the model doctor
  * proposes for this model, which is how the model node feeds it later.
  */
-export async function* calibrationInputs(modelBytes: Uint8Array, images: Iterable<Buffer | string>): AsyncGenerator<Float32Array> {
-  const onnx = readOnnxModelInfo(modelBytes);
-  const doctor = examineModel(onnx);
-  const geometry = inputGeometry('model', onnx.inputs);
-  if (geometry.type !== 'float32') throw new Error(`the model's input is ${geometry.type}; quantization here takes float32 inputs`);
-  const spec = modelPreprocessSpec({}, { doctor, input: geometry });
-  for (const image of images) {
-    const { tensor } = await preprocessImage(typeof image === 'string' ? await readFile(image) : image, undefined, spec, true);
-    yield new Float32Array(tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength));
-  }
-}
+export const calibrationInputs = (modelBytes: Uint8Array, images: Iterable<Buffer | string>): AsyncGenerator<Float32Array> => modelInputs(modelBytes, images);

@@ -1,0 +1,178 @@
+// The shadow check: the float model and its int8 candidate side by side on images the
+// calibration did not see, each answer decoded as the model node would, then agreement, speed-up
+// and size against thresholds. The quantizer writes its report next to the int8 file, and the
+// model node serves the int8 model only when a report for these exact two files passes.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { openImage, preprocessImage } from '../image';
+import { examineModel, inputGeometry, modelPreprocessSpec, type ModelNodeSettings } from '../model';
+import { readOnnxModelInfo } from '../onnx';
+import { answerOf, compareAnswers, describeAgreement, judgedRate, modelTask, DETECTION_THRESHOLDS, type Agreement, type Answer } from './agreement';
+
+export interface ShadowThresholds {
+  /** Share of top-1s (classifier) or of fp32's detections (detector) int8 must agree on. */
+  minAgreement: number;
+  /** Detector: int8's new detections, as a share of fp32's, at most. */
+  maxAdded: number;
+  /** int8's speed over fp32's, at least (1 = no slower). */
+  minSpeedup: number;
+}
+
+export const DEFAULT_SHADOW_THRESHOLDS: ShadowThresholds = { minAgreement: 0.95, maxAdded: 0.05, minSpeedup: 1.2 };
+/** Fewer held-out images than this prove nothing either way. */
+export const MINIMUM_CHECK_IMAGES = 8;
+
+export interface ModelFileFacts {
+  sha256: string;
+  bytes: number;
+}
+
+export interface ShadowReport {
+  version: 1;
+  fp32: ModelFileFacts;
+  int8: ModelFileFacts;
+  images: number;
+  agreement: Agreement;
+  /** Median session.run times on the same input, alternating. */
+  fp32Ms: number;
+  int8Ms: number;
+  speedup: number;
+  /** int8 size over fp32 size. */
+  sizeRatio: number;
+  thresholds: ShadowThresholds;
+  passed: boolean;
+  /** Why it failed, one line each (empty when it passed). */
+  failures: string[];
+  summary: string;
+}
+
+export const fileFacts = (bytes: Uint8Array): ModelFileFacts => ({ sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+
+/** Where the check of an int8 file is kept: beside it, named after it. */
+export const shadowReportPath = (int8File: string): string => path.join(path.dirname(int8File), `${path.basename(int8File)}.check.json`);
+
+/**
+ * The model's input tensors for images (Buffers or file paths), preprocessed the way the model
+ * node does with `settings` (the doctor's proposal where they say nothing).
+ */
+export async function* modelInputs(modelBytes: Uint8Array, images: Iterable<Buffer | string>, settings: ModelNodeSettings = {}): AsyncGenerator<Float32Array> {
+  const onnx = readOnnxModelInfo(modelBytes);
+  const doctor = examineModel(onnx);
+  const geometry = inputGeometry('model', onnx.inputs);
+  if (geometry.type !== 'float32') throw new Error(`the model's input is ${geometry.type}; int8 calibration and checks take float32 inputs`);
+  const spec = modelPreprocessSpec(settings, { doctor, input: geometry });
+  for (const image of images) {
+    const name = typeof image === 'string' ? path.basename(image) : 'image';
+    let tensor;
+    try {
+      ({ tensor } = await preprocessImage(typeof image === 'string' ? await readFile(image) : image, undefined, spec, true));
+    } catch (err) {
+      throw new Error(`${name}: not an image the model can take (${(err as Error).message})`);
+    }
+    yield new Float32Array(tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength));
+  }
+}
+
+/** The check's verdict against thresholds, with a reason for each miss. */
+export function judge(report: Omit<ShadowReport, 'passed' | 'failures' | 'thresholds' | 'summary'>, thresholds: ShadowThresholds): Pick<ShadowReport, 'passed' | 'failures' | 'thresholds' | 'summary'> {
+  const failures: string[] = [];
+  const percent = (v: number): string => `${(100 * v).toFixed(1)} %`;
+  const { agreement } = report;
+  if (report.images < MINIMUM_CHECK_IMAGES) failures.push(`only ${report.images} check images; at least ${MINIMUM_CHECK_IMAGES} are needed`);
+  const judged = judgedRate(agreement);
+  if (judged < thresholds.minAgreement) {
+    failures.push(`${agreement.stable === undefined ? 'agreement' : `agreement where fp32 is stable (${agreement.stable} images)`} ${percent(judged)} is under ${percent(thresholds.minAgreement)}`);
+  }
+  if (agreement.kind === 'detection' && (agreement.addedRate ?? 0) > thresholds.maxAdded) failures.push(`${percent(agreement.addedRate ?? 0)} new detections is over ${percent(thresholds.maxAdded)}`);
+  if (report.speedup < thresholds.minSpeedup) failures.push(`speed-up ${report.speedup.toFixed(2)}x is under ${thresholds.minSpeedup}x`);
+  const summary = `${describeAgreement(agreement)}, ${report.speedup.toFixed(2)}x fp32 speed, ${percent(report.sizeRatio)} of its size, on ${report.images} images`;
+  return { passed: !failures.length, failures, thresholds, summary };
+}
+
+/**
+ * An image moved by two pixels (its first two rows and columns cut off) and saved as a JPEG of
+ * quality 90: changes no one sees, which an answer the model is sure of survives.
+ */
+export async function reencoded(image: Buffer | string): Promise<Buffer> {
+  const { image: opened, width, height } = await openImage(typeof image === 'string' ? await readFile(image) : image);
+  return opened.extract({ left: 2, top: 2, width: width - 2, height: height - 2 }).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** For each image, whether fp32's top-1 survives a JPEG re-encode (see Agreement.stable). */
+export async function stableAnswers(
+  session: ort.InferenceSession, model: Uint8Array, images: Array<Buffer | string>, answers: Answer[],
+  feed: (data: Float32Array) => Record<string, ort.Tensor>, settings?: ModelNodeSettings,
+): Promise<boolean[]> {
+  const task = modelTask(model);
+  const copies = [];
+  for (const image of images) copies.push(await reencoded(image));
+  const stable: boolean[] = [];
+  let i = 0;
+  for await (const data of modelInputs(model, copies, settings)) {
+    const again = answerOf(task, await session.run(feed(data)) as never, session.outputNames);
+    const before = answers[i++];
+    stable.push(again.kind === 'classification' && before.kind === 'classification' && again.top1 === before.top1);
+  }
+  return stable;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export interface ShadowOptions {
+  thresholds?: Partial<ShadowThresholds>;
+  /** The model node's preprocessing settings. */
+  settings?: ModelNodeSettings;
+  /** The infer node's detection thresholds. */
+  detection?: { confidence: number; iou: number };
+  /** Threads per session (the model node's default: onnxruntime's). */
+  threads?: number;
+  /** Timed alternating runs for the speed-up (default 20). */
+  timedRuns?: number;
+}
+
+/** Run both models on every image and judge the int8 one. */
+export async function shadowCheck(fp32: Uint8Array, int8: Uint8Array, images: Iterable<Buffer | string>, options: ShadowOptions = {}): Promise<ShadowReport> {
+  const thresholds = { ...DEFAULT_SHADOW_THRESHOLDS, ...options.thresholds };
+  const imageList = [...images];
+  const task = modelTask(fp32, options.detection ?? DETECTION_THRESHOLDS);
+  // No spinning: one session's idle threads spinning would steal the cores from the other's run.
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+  const sessions = [await ort.InferenceSession.create(fp32, sessionOptions), await ort.InferenceSession.create(int8, sessionOptions)];
+  try {
+    const [reference, candidate] = sessions;
+    const input = reference.inputMetadata[0];
+    const dims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [];
+    const feed = (data: Float32Array): Record<string, ort.Tensor> => ({ [input.name]: new ort.Tensor('float32', data, dims) });
+    const pairs: Array<[Answer, Answer]> = [];
+    let first: Float32Array | undefined;
+    for await (const data of modelInputs(fp32, imageList, options.settings)) {
+      first ??= data;
+      const answers = [];
+      for (const session of sessions) answers.push(answerOf(task, await session.run(feed(data)) as never, session.outputNames));
+      pairs.push([answers[0], answers[1]]);
+    }
+    if (!first) throw new Error('no check images');
+    const stable = task.kind === 'classification' ? await stableAnswers(reference, fp32, imageList, pairs.map(([a]) => a), feed, options.settings) : undefined;
+    const times: number[][] = [[], []];
+    for (let i = 0; i < (options.timedRuns ?? 30) + 2; i++) {
+      for (const [k, session] of sessions.entries()) {
+        const started = performance.now();
+        await session.run(feed(first));
+        if (i >= 2) times[k].push(performance.now() - started);
+      }
+    }
+    const [fp32Ms, int8Ms] = times.map(median);
+    const measured = {
+      version: 1 as const, fp32: fileFacts(fp32), int8: fileFacts(int8), images: pairs.length, agreement: compareAnswers(pairs, stable),
+      fp32Ms: Math.round(fp32Ms * 100) / 100, int8Ms: Math.round(int8Ms * 100) / 100, speedup: Math.round((fp32Ms / int8Ms) * 100) / 100, sizeRatio: int8.length / fp32.length,
+    };
+    return { ...measured, ...judge(measured, thresholds) };
+  } finally {
+    for (const session of sessions) await session.release();
+  }
+}
