@@ -5,7 +5,8 @@
 // process run, the floor: a bare loop of onnxruntime's session.run on the same model with the
 // same thread settings, fed a pre-made tensor. Ratios are taken within the run, because this
 // machine is shared and noisy. Also measured: decode + NMS against the model's run, int8 against
-// fp32 (speed and agreement), and with --soak the RSS of a long run. Writes
+// fp32 (speed and agreement; `--only int8-quality` for just the int8 made by edge-ai-model
+// quantize, judged on held-out images), and with --soak the RSS of a long run. Writes
 // bench-results/<time>.json and prints a table.
 'use strict';
 // On this 2-core machine V8's parallel GC helpers wait for cores that inference and libvips hold:
@@ -75,8 +76,9 @@ function makeVariants() {
   const cli = (...args) => console.log(execFileSync(process.execPath, [path.join(root, 'bin', 'edge-ai-model.js'), ...args], { encoding: 'utf8' }).trim());
   const yolov8n = path.join(models, 'detection', 'yolov8n_640_agpl.onnx');
   cli('resize', yolov8n, '--size', '320', '--out', path.join(dir, 'yolov8n_320.onnx'));
-  cli('quantize', yolov8n, '--images', frames, '--out', path.join(dir, 'yolov8n_640_int8.onnx'));
-  cli('quantize', path.join(dir, 'yolov8n_320.onnx'), '--images', frames, '--out', path.join(dir, 'yolov8n_320_int8.onnx'));
+  // Plain min-max int8 for the flow scenarios; the int8 section makes and judges the searched ones.
+  cli('quantize', yolov8n, '--images', frames, '--out', path.join(dir, 'yolov8n_640_int8.onnx'), '--method', 'min-max', '--no-mixed', '--quiet');
+  cli('quantize', path.join(dir, 'yolov8n_320.onnx'), '--images', frames, '--out', path.join(dir, 'yolov8n_320_int8.onnx'), '--method', 'min-max', '--no-mixed', '--quiet');
   for (const entry of Object.values(MODELS)) if (entry.made) entry.file = path.join(dir, entry.made);
   console.log();
 }
@@ -377,6 +379,54 @@ async function quantization(fp32, int8) {
 }
 
 /**
+ * int8 made here the way a user makes it (`edge-ai-model quantize`: the method chosen on the
+ * calibration images, the most sensitive nodes kept float until they agree), then judged on
+ * held-out images the calibration never saw (scripts/int8-sets.js says which): agreement with
+ * fp32 as the shadow check measures it, bare speed-up in the same run (1 thread, interleaved),
+ * size. onnxruntime's own int8 files in the assets are judged on the same images.
+ */
+async function int8Quality() {
+  const { searchInt8 } = require('../dist/lib/tools');
+  const { shadowCheck, describeAgreement } = require('../dist/lib/int8');
+  const { makeInt8Sets } = require('./int8-sets');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'edge-ai-bench-int8-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const sets = makeInt8Sets(dir);
+  const list = (d) => fs.readdirSync(d).sort().map((f) => path.join(d, f));
+  const [calibration, heldOut] = [list(sets.calibration), list(sets.heldOut)];
+  const cases = [
+    { model: 'mobilenetv2', fp32: 'mobilenetv2 fp32', onnxruntime: 'mobilenetv2 int8 qdq' },
+    { model: 'yolov8n-640', fp32: 'yolov8n-640 fp32' },
+    { model: 'yolov8n-320', fp32: 'yolov8n-320 fp32' },
+    { model: 'yolox-nano', fp32: 'yolox-nano fp32', onnxruntime: 'yolox-nano int8 qdq' },
+  ].filter((c) => !ONLY || `int8-quality ${c.model}`.includes(ONLY));
+  const speedup = async (int8, fp32) => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) runs.push([await bare(int8), await bare(fp32)]);
+    return round((runs[0][0].fps + runs[1][0].fps) / (runs[0][1].fps + runs[1][1].fps));
+  };
+  const rows = [];
+  for (const c of cases) {
+    const fp32File = modelPath(c.fp32);
+    const fp32 = fs.readFileSync(fp32File);
+    const search = await searchInt8(fp32, calibration, {});
+    const check = await shadowCheck(fp32, search.report.bytes, heldOut, { timedRuns: 5 });
+    rows.push({
+      model: c.model, made: 'here', method: search.method, methodsTried: search.methods, float: search.float, calibrationAgreement: search.agreement, targetMet: search.met,
+      searchSeconds: round(search.seconds, 1), heldOut: check.agreement, heldOutText: describeAgreement(check.agreement), sizeRatio: round(check.sizeRatio, 3),
+      speedup: await speedup(search.report.bytes, fp32File),
+    });
+    if (c.onnxruntime) {
+      const file = modelPath(c.onnxruntime);
+      const theirs = await shadowCheck(fp32, fs.readFileSync(file), heldOut, { timedRuns: 5 });
+      rows.push({ model: c.model, made: `onnxruntime (${MODELS[c.onnxruntime].file})`, heldOut: theirs.agreement, heldOutText: describeAgreement(theirs.agreement), sizeRatio: round(theirs.sizeRatio, 3), speedup: await speedup(file, fp32File) });
+    }
+    process.stdout.write('.');
+  }
+  return { calibrationImages: sets.calibrationImages, heldOutImages: sets.heldOutImages, rows };
+}
+
+/**
  * RSS of a long YOLOX-nano flow, sampled every 10 s after a warm-up (3 minutes: measured here,
  * RSS grows for 2-4 minutes while V8's heap and the allocator's arenas reach their working size,
  * then stays flat).
@@ -552,6 +602,14 @@ async function main() {
         ? ` (${r.agreement.agreedAtQuarter} with int8 >= 0.25); ${r.agreement.int8Extra} new at >= 0.5` : ''}`]]);
   }
 
+  const int8 = !ONLY || /int8-quality/.test(ONLY) ? await int8Quality() : undefined;
+  if (int8) {
+    console.log(`\nint8 made by edge-ai-model quantize, judged on ${int8.heldOutImages} held-out images (calibrated on ${int8.calibrationImages} others; scripts/int8-sets.js); bare speed-up at ${THREADS} thread`);
+    table(int8.rows, [['model', (r) => r.model], ['made by', (r) => r.made], ['method', (r) => r.method ?? '-'],
+      ['kept float', (r) => (r.float ? (r.float.length ? `${r.float.length}: ${r.float.map((f) => f.node).join(' ')}` : 'none') : '-')],
+      ['held-out agreement', (r) => r.heldOutText], ['speed-up', (r) => `${r.speedup}x`], ['size', (r) => `${Math.round(r.sizeRatio * 100)} %`]]);
+  }
+
   const signed = [];
   if (!ONLY) {
     for (const name of ['mobilenetv2 int8 qdq', 'yolox-nano int8 qdq']) signed.push(await signedInt8(name));
@@ -578,7 +636,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { gc: process.execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'parallel', node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, sharp: require('sharp/package.json').version, cpus: require('node:os').cpus().length };
-  fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, triggerFlood: flood, results, quantization: quantized, signedInt8: signed, tfliteImports: imports, soak: soaked }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ ...environment, quick, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, decoding, triggerFlood: flood, results, quantization: quantized, int8Quality: int8, signedInt8: signed, tfliteImports: imports, soak: soaked }, null, 2));
   console.log(`results: ${path.relative(root, file)}`);
 }
 

@@ -126,7 +126,7 @@ export interface ShadowOptions {
   settings?: ModelNodeSettings;
   /** The infer node's detection thresholds. */
   detection?: { confidence: number; iou: number };
-  /** Threads per session (the model node's default: onnxruntime's). */
+  /** Threads per session (default 1, the model node's default). */
   threads?: number;
   /** Timed alternating runs for the speed-up (default 20). */
   timedRuns?: number;
@@ -139,7 +139,7 @@ export async function shadowCheck(fp32: Uint8Array, int8: Uint8Array, images: It
   const task = modelTask(fp32, options.detection ?? DETECTION_THRESHOLDS);
   // No spinning: one session's idle threads spinning would steal the cores from the other's run.
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    graphOptimizationLevel: 'all', logSeverityLevel: 3, intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   const sessions = [await ort.InferenceSession.create(fp32, sessionOptions), await ort.InferenceSession.create(int8, sessionOptions)];

@@ -26,11 +26,11 @@ export class CheckFailed extends Error {
 const USAGE = `usage:
   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
                 [--method auto|min-max|percentile|entropy|mse] [--percentile 99.99]
-                [--target 0.98] [--no-mixed] [--check DIR|FILE... [--min-agreement 0.95]
-                [--max-added 0.05] [--min-speedup 1.2]] [--per-tensor] [--reduce-range]
+                [--target 0.96] [--no-mixed] [--check DIR|FILE... [--min-agreement 0.95]
+                [--max-added 0.05] [--min-speedup 1.2] [--threads 1]] [--per-tensor] [--reduce-range]
                 [--exclude NAME,...] [--max-images N]
   edge-ai-model check MODEL.onnx --int8 CANDIDATE.onnx --images DIR|FILE... [--min-agreement 0.95]
-                [--max-added 0.05] [--min-speedup 1.2]   (writes CANDIDATE.onnx.check.json)
+                [--max-added 0.05] [--min-speedup 1.2] [--threads 1]   (writes CANDIDATE.onnx.check.json)
   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
   edge-ai-model convert MODEL.tflite [--out FILE]
   edge-ai-model inspect MODEL.tflite
@@ -149,7 +149,9 @@ export async function main(args: string[], log: (line: string) => void = console
     const candidate = one(options, 'int8');
     if (!candidate) throw new Error(`check needs --int8 CANDIDATE.onnx\n${USAGE}`);
     const images = imageFiles(options.get('images') ?? [], 100000);
-    const report = await shadowCheck(bytes, readFileSync(candidate), images, { thresholds: Object.fromEntries(Object.entries(thresholds()).filter(([, v]) => v !== undefined)) });
+    const report = await shadowCheck(bytes, readFileSync(candidate), images, {
+      thresholds: Object.fromEntries(Object.entries(thresholds()).filter(([, v]) => v !== undefined)), threads: number(options, 'threads', 1, 64),
+    });
     const reportFile = shadowReportPath(candidate);
     writeWhole(reportFile, Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
     log(`${candidate}: ${report.summary}`);
@@ -173,6 +175,7 @@ export async function main(args: string[], log: (line: string) => void = console
       check: checkImages && {
         images: checkImages,
         thresholds: thresholds(),
+        threads: number(options, 'threads', 1, 64),
       },
       log: options.has('quiet') ? undefined : (line) => log(`  ${line}`),
     });

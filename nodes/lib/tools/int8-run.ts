@@ -17,7 +17,7 @@ export interface Int8SearchOptions {
   /** Keep sensitive nodes float when the target is not met (default true). */
   mixed?: boolean;
   build?: BuildOptions;
-  check?: { images: Array<string | Buffer>; thresholds?: Partial<ShadowThresholds> };
+  check?: { images: Array<string | Buffer>; thresholds?: Partial<ShadowThresholds>; threads?: number };
   log?: (line: string) => void;
 }
 
@@ -83,7 +83,7 @@ export async function searchInt8(bytes: Uint8Array, images: Array<string | Buffe
   let check: ShadowReport | undefined;
   if (options.check) {
     log(`checking fp32 against int8 on ${options.check.images.length} held-out images`);
-    check = await shadowCheck(bytes, final.bytes, options.check.images, defined({ thresholds: options.check.thresholds && defined(options.check.thresholds) }));
+    check = await shadowCheck(bytes, final.bytes, options.check.images, defined({ thresholds: options.check.thresholds && defined(options.check.thresholds), threads: options.check.threads }));
   }
   return {
     report: final, method: methodName(chosen), methods, agreement: describeAgreement(best.agreement), met, computeNodes: calibration.computeNodes.length,

@@ -124,10 +124,12 @@ export async function trial(calibration: Calibration, reference: Reference, opti
 
 export const meets = (a: Agreement, target: AgreementTarget): boolean => judgedRate(a) >= target.agreement && (a.kind !== 'detection' || (a.addedRate ?? 0) <= target.added);
 
+/** Agreement less new detections: one number to rank trials by. */
+const score = (t: Trial): number => judgedRate(t.agreement) - (t.agreement.addedRate ?? 0);
+
 /** Better: meets the target, then agrees more, then moves the outputs less. */
 function better(a: Trial, b: Trial, target: AgreementTarget): boolean {
   if (meets(a.agreement, target) !== meets(b.agreement, target)) return meets(a.agreement, target);
-  const score = (t: Trial): number => judgedRate(t.agreement) - (t.agreement.addedRate ?? 0);
   if (Math.abs(score(a) - score(b)) > 1e-9) return score(a) > score(b);
   return a.error < b.error;
 }
@@ -177,7 +179,8 @@ export interface MixedPrecision {
 /**
  * The fewest of the most sensitive nodes to keep in float for the target: doubling the count
  * until it is met, then halving the gap. Gives up at `maxShare` of the compute nodes (the
- * model would be float in all but name) and returns the best it found.
+ * model would be float in all but name) and returns the best it found, if that is better
+ * than all-int8 by more than chance.
  */
 export async function mixedPrecision(
   calibration: Calibration, reference: Reference, base: BuildOptions, ranked: string[], target: AgreementTarget, start: Trial, maxShare = 0.25,
@@ -198,8 +201,14 @@ export async function mixedPrecision(
   let high = 1;
   while (high < cap && !meets((await at(high)).agreement, target)) [low, high] = [high, Math.min(cap, high * 2)];
   if (!meets((await at(high)).agreement, target)) {
+    // Not met: float nodes cost speed, so they are kept only for a gain the calibration images
+    // can tell from chance (two standard errors of the agreement rate).
     const best = [...cache.entries()].reduce((x, y) => (better(y[1], x[1], target) ? y : x));
-    return { float: ranked.slice(0, best[0]), result: best[1], met: false, steps };
+    const n = start.agreement.stable ?? start.agreement.of;
+    const p = judgedRate(start.agreement);
+    const noise = 2 * Math.sqrt((p * (1 - p)) / Math.max(1, n));
+    const gain = score(best[1]) - score(start);
+    return gain > noise ? { float: ranked.slice(0, best[0]), result: best[1], met: false, steps } : { float: [], result: start, met: false, steps };
   }
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
