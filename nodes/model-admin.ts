@@ -10,7 +10,7 @@ import { localError } from './adapter';
 import { requirePermission } from './admin-auth';
 import { EdgeAiError } from './lib/errors';
 import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel, type FetchProgress } from './lib/catalogue';
-import { shadowReportPath } from './lib/int8';
+import { promotionThresholds, shadowReportPath, type PromotionSettings } from './lib/int8';
 import { inspectInWorker } from './lib/model';
 import { expandPath } from './lib/paths';
 
@@ -110,16 +110,20 @@ export function registerModelAdmin(RED: NodeAPI): void {
       };
       const images = String(body.images ?? '').trim();
       if (!images) throw new EdgeAiError('badSetting', { name: 'images', expected: 'a folder of held-out images', received: '""' });
-      const number = (name: string, flag: string, scale: number): string[] => (body[name] === undefined || body[name] === '' ? [] : [flag, String(Number(body[name]) / scale)]);
+      // The dialog's fields, checked as the node checks them at deploy (percent in, fractions to the CLI).
+      const thresholds = promotionThresholds(body as PromotionSettings);
       args = ['check', model('path'), '--int8', model('candidate'), '--images', expandPath(images, userDir),
-        ...number('promoteAgreement', '--min-agreement', 100), ...number('promoteAdded', '--max-added', 100), ...number('promoteSpeedup', '--min-speedup', 1)];
+        '--min-agreement', String(thresholds.minAgreement), '--max-added', String(thresholds.maxAdded), '--min-speedup', String(thresholds.minSpeedup)];
     } catch (err) {
       return fail(res, err);
     }
     execFile(process.execPath, [CLI, ...args], { cwd: userDir, timeout: CHECK_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const exitCode = err ? (err as { code?: number }).code : 0;
+      if ((err as { killed?: boolean } | null)?.killed) return res.status(504).json({ error: `the check took longer than ${CHECK_TIMEOUT_MS / 60000} minutes and was stopped` });
       if (exitCode !== 0 && exitCode !== 3) return res.status(422).json({ error: (stderr || String(err)).trim() });
-      fs.readFile(shadowReportPath(args[3]), 'utf8').then((text) => res.json({ passed: exitCode === 0, output: `${stdout}${stderr}`.trim(), report: JSON.parse(text) }), (e) => fail(res, e));
+      fs.readFile(shadowReportPath(args[3]), 'utf8')
+        .then((text) => res.json({ passed: exitCode === 0, output: `${stdout}${stderr}`.trim(), report: JSON.parse(text) }))
+        .catch((e) => fail(res, e));
     });
   });
 }

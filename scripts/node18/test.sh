@@ -15,11 +15,12 @@ ARCH=$(dpkg --print-architecture)
 ASSETS=$(realpath ../shared/assets 2>/dev/null) || die "needs ../shared/assets beside the project (models and media)"
 TESTS=("$@")
 if ((${#TESTS[@]} == 0)); then
-  # The engine and the nodes in a real runtime; not the editor tests (Chromium is the host's),
+  # The engine and the nodes in a real runtime; not the editor tests (Chromium is the host's) nor
+  # the ONNX referee (Debian's python3-onnx is the host's),
   # nor those that start the host's mosquitto or RTSP server, nor, unless EDGE_AI_NODE18_ALL=1,
   # the long stress runs (soak, redeploys, slow consumer, deploy cycles, image fuzzing: 7 of the
   # 11.5 minutes all of them take), which load Node 18 no differently than the rest.
-  EXCLUDE=(-e rtsp-recovery -e camera-trigger -e examples -e camera-streams)
+  EXCLUDE=(-e rtsp-recovery -e camera-trigger -e examples -e camera-streams -e onnx-referee)
   [[ ${EDGE_AI_NODE18_ALL:-} == 1 ]] || EXCLUDE+=(-e soak -e redeploys -e slow-consumer -e camera-cycles -e bad-images)
   mapfile -t TESTS < <(ls test/engine/*.test.js test/nodes/*.test.js | grep -v "${EXCLUDE[@]}")
 fi

@@ -1,7 +1,7 @@
 'use strict';
 // int8 that keeps its answers: range methods on histograms, agreement measures, the CLI's
-// refusals (and that it never leaves a partial file), Debian's ONNX checker as an outside
-// referee on a real quantized model, the shadow check and the model node's promotion rule.
+// refusals (and that it never leaves a partial file), the shadow check and the model node's
+// promotion rule. Debian's ONNX checker judges the output in onnx-referee.test.js.
 const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -55,14 +55,31 @@ describe('int8 calibration ranges', () => {
     assert.ok(error <= quantizationError(h, { min: best.min * 0.7, max: best.max * 0.7 }), 'less than a tighter range');
   });
 
-  it('ranges always hold zero, and zero is exact in uint8', () => {
+  it('ranges always hold zero, and the uint8 levels cover them', () => {
     const positive = histogramOf(Float32Array.from({ length: 1000 }, (_, i) => 2 + i / 100));
     assert.equal(positive.min, 0);
-    const { scale, zeroPoint } = uint8Parameters({ min: -1.3, max: 4.1 });
-    assert.equal(Math.round(0 / scale) + zeroPoint, zeroPoint);
-    assert.ok(Math.abs((zeroPoint - Math.round(1.3 / scale)) * scale) < 1e-6);
+    for (const range of [{ min: -1.3, max: 4.1 }, { min: 0.5, max: 2 }, { min: -7, max: -1 }, { min: -0.001, max: 300 }]) {
+      const { scale, zeroPoint } = uint8Parameters(range);
+      assert.ok(Number.isInteger(zeroPoint) && zeroPoint >= 0 && zeroPoint <= 255, JSON.stringify(range));
+      // The zero point is a whole level, so each end is covered to within half a step.
+      assert.ok((255 - zeroPoint) * scale >= Math.max(range.max, 0) - scale / 2 - 1e-9, `top level covers ${range.max}`);
+      assert.ok(-zeroPoint * scale <= Math.min(range.min, 0) + scale / 2 + 1e-9, `bottom level covers ${range.min}`);
+      assert.ok(Math.abs(255 * scale - (Math.max(range.max, 0) - Math.min(range.min, 0))) < 1e-9, 'the levels span the range');
+    }
     const flat = histogramOf(new Float32Array(100));
     assert.deepEqual(chooseRange(flat, 'mse'), { min: 0, max: 0 });
+  });
+
+  it('entropy keeps a gate whose values all sit well above zero (clipping all of them is the worst range)', () => {
+    const gate = histogramOf(Float32Array.from({ length: 50000 }, (_, i) => 0.2 + 0.8 * ((i * 7919) % 50000) / 50000));
+    const r = chooseRange(gate, 'entropy');
+    assert.ok(r.max > 0.8, JSON.stringify(r));
+  });
+
+  it('entropy leaves the zero spike of a Relu out of its measure: it keeps most of the tail', () => {
+    const relu = histogramOf(Float32Array.from(bellWithOutliers(100000, 0), (v) => Math.max(0, v)));
+    const r = chooseRange(relu, 'entropy');
+    assert.ok(r.max > relu.max * 0.5, `${JSON.stringify(r)} of ${relu.max}`);
   });
 });
 
@@ -82,15 +99,32 @@ describe('int8 agreement', () => {
 
   it('a classifier agrees on top-1, and is judged where fp32 is sure of its own answer', () => {
     const c = (top1) => ({ kind: 'classification', top1, probabilities: Float32Array.of(top1 === 0 ? 0.9 : 0.1, top1 === 1 ? 0.9 : 0.1) });
-    const a = compareAnswers([[c(0), c(0)], [c(1), c(0)], [c(1), c(1)], [c(0), c(1)]], [true, false, true, true]);
-    assert.equal(a.rate, 0.5);
-    assert.equal(a.stable, 3);
-    assert.equal(a.stableAgreed, 2);
-    const verdict = judge({ images: 10, agreement: a, speedup: 2, sizeRatio: 0.3 }, { minAgreement: 0.6, maxAdded: 0.05, minSpeedup: 1.2 });
+    // 12 images: fp32 is sure of the first 10, int8 agrees on 9 of those and on neither of the others.
+    const pairs = Array.from({ length: 12 }, (_, i) => [c(0), c(i === 0 || i >= 10 ? 1 : 0)]);
+    const a = compareAnswers(pairs, pairs.map((_, i) => i < 10));
+    assert.equal(a.rate, 0.75);
+    assert.equal(a.stable, 10);
+    assert.equal(a.stableAgreed, 9);
+    const verdict = judge({ images: 12, agreement: a, speedup: 2, sizeRatio: 0.3 }, { minAgreement: 0.85, maxAdded: 0.05, minSpeedup: 1.2 });
     assert.equal(verdict.passed, true, verdict.failures.join('; '));
-    const slow = judge({ images: 4, agreement: a, speedup: 0.9, sizeRatio: 0.3 }, { minAgreement: 0.9, maxAdded: 0.05, minSpeedup: 1.2 });
+    const slow = judge({ images: 4, agreement: a, speedup: 0.9, sizeRatio: 0.3 }, { minAgreement: 0.95, maxAdded: 0.05, minSpeedup: 1.2 });
     assert.equal(slow.passed, false);
     assert.equal(slow.failures.length, 3, slow.failures.join('; '));
+  });
+
+  it('with too few images where fp32 is sure, a classifier is judged on all of them; raw outputs cannot pass', () => {
+    const c = (top1) => ({ kind: 'classification', top1, probabilities: Float32Array.of(0.5, 0.5) });
+    const pairs = Array.from({ length: 10 }, (_, i) => [c(0), c(i < 2 ? 0 : 1)]);
+    const none = compareAnswers(pairs, pairs.map(() => false));
+    assert.equal(none.stableRate, undefined);
+    assert.equal(judge({ images: 10, agreement: none, speedup: 2, sizeRatio: 0.3 }, { minAgreement: 0.5, maxAdded: 0, minSpeedup: 1 }).passed, false);
+    // Two sure images, both agreed: too few to judge by, so the 2 of 10 overall decide.
+    const few = compareAnswers(pairs, pairs.map((_, i) => i < 2));
+    assert.equal(few.stableRate, 1);
+    const verdict = judge({ images: 10, agreement: few, speedup: 2, sizeRatio: 0.3 }, { minAgreement: 0.5, maxAdded: 0, minSpeedup: 1 });
+    assert.deepEqual(verdict.failures, ['agreement 20.0 % is under 50.0 %']);
+    const raw = compareAnswers(pairs.map(() => [{ kind: 'raw' }, { kind: 'raw' }]));
+    assert.match(judge({ images: 10, agreement: raw, speedup: 2, sizeRatio: 0.3 }, { minAgreement: 0, maxAdded: 0, minSpeedup: 1 }).failures.join(), /not decoded .* cannot be compared/);
   });
 });
 
@@ -126,7 +160,12 @@ describe('edge-ai-model quantize and check on the command line', function () {
     assert.match(r.stderr, /calibration needs at least 2 images, got 1/);
 
     r = run('quantize', mobilenet, '--images', path.join(dir, 'missing'), '--out', out);
+    assert.equal(r.status, 1);
     assert.match(r.stderr, /--images: .*missing does not exist/);
+
+    r = run('quantize', mobilenet, '--images', path.join(images, 'apple.jpg'), path.join(images, 'fruits.jpg'), '--out', out, '--check', path.join(images, 'fruits.jpg'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--check images must be ones the calibration did not see; 1 are in --images too/);
 
     const noCompute = path.join(dir, 'plain.onnx');
     fs.writeFileSync(noCompute, tinyClassifier());
@@ -136,7 +175,7 @@ describe('edge-ai-model quantize and check on the command line', function () {
     untouched(dir, ['empty', 'junk', 'plain.onnx']);
   });
 
-  it('quantizes MobileNetV2 with a chosen method, checks it on held-out photos, and the result passes onnx.checker', () => {
+  it('quantizes MobileNetV2 with a chosen method and checks it on held-out photos (exit 3 on a failed check, 0 on a passed one)', () => {
     const out = path.join(dir, 'mobilenet_int8.onnx');
     const calibration = ['apple.jpg', 'fruits.jpg', 'messi5.jpg', 'kite_and_cold.jpg'].map((p) => path.join(images, p));
     const heldOut = ['orange.jpg', 'hot_dog.jpg', 'parrot.jpg', 'squirrel_cls.jpg', 'cat_720p.jpg', 'pets.jpg', 'face.jpg', 'basketball1.png'].map((p) => path.join(images, p));
@@ -151,13 +190,6 @@ describe('edge-ai-model quantize and check on the command line', function () {
     assert.equal(report.passed, false);
     assert.equal(report.int8.bytes, fs.statSync(out).size);
     untouched(dir, ['mobilenet_int8.onnx', 'mobilenet_int8.onnx.check.json']);
-
-    // Debian's python3-onnx: the full checker, with shape inference, on our writer's output.
-    const checked = execFileSync('/usr/bin/python3', ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print("valid", m.ir_version)', out], { encoding: 'utf8' });
-    assert.match(checked, /^valid \d+/);
-    // And the referee does fail on a broken file.
-    fs.writeFileSync(path.join(dir, 'broken.onnx'), fs.readFileSync(out).subarray(0, 5000));
-    assert.throws(() => execFileSync('/usr/bin/python3', ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', path.join(dir, 'broken.onnx')], { stdio: 'pipe' }));
 
     // `check` on the same pair with reachable thresholds passes and rewrites the report.
     const again = run('check', mobilenet, '--int8', out, '--images', ...heldOut, '--min-agreement', '0.5', '--min-speedup', '0.5');
@@ -202,7 +234,7 @@ describe('int8 promotion', function () {
 
     ({ promotion } = await choosePromotion(config(), int8, promotionThresholds({ promoteSpeedup: 99 })));
     assert.equal(promotion.served, 'fp32');
-    assert.match(promotion.reason, /failed its check: speed-up .* is under 99x/);
+    assert.match(promotion.reason, /failed its check: .*speed-up .* is under 99x/);
 
     // The candidate changed after its check: the report no longer speaks for it.
     const bytes = fs.readFileSync(int8);
@@ -215,7 +247,11 @@ describe('int8 promotion', function () {
     fs.writeFileSync(shadowReportPath(int8), '{"version": 1, "fp32": {}}');
     ({ promotion } = await choosePromotion(config(), int8, loose));
     assert.equal(promotion.served, 'fp32');
-    assert.match(promotion.reason, /cannot be used: it is not a shadow check report/);
+    assert.match(promotion.reason, /cannot be used: fp32\.sha256 must be a SHA-256 in hex but is undefined/);
+    // A value judge() reads, made unreadable: refused, not taken as a pass.
+    fs.writeFileSync(shadowReportPath(int8), JSON.stringify({ ...report, agreement: { ...report.agreement, stableRate: 'x' } }));
+    ({ promotion } = await choosePromotion(config(), int8, loose));
+    assert.match(promotion.reason, /agreement\.stableRate must be a number from 0 to 1 but is "x"/);
   });
 
   it('checks its thresholds once, naming what was expected', () => {
@@ -237,9 +273,9 @@ describe('edge-ai-model quantize with automatic method and mixed precision', fun
       assert.equal(auto.status, 0, auto.stderr);
       for (const method of ['min-max', 'mse', 'percentile 99.999', 'percentile 99.99', 'entropy']) assert.match(auto.stdout, new RegExp(`method ${method} `));
       assert.match(auto.stdout, /chosen: (min-max|mse|percentile 99\.999?|entropy);/);
-      // Entropy's ranges lose a top-1 here that fp32 is sure of: with a target of all of them,
-      // the search keeps the most sensitive nodes float.
-      const r = spawnSync(process.execPath, [cli, 'quantize', model, '--images', ...calibration, '--method', 'entropy', '--target', '1'], { encoding: 'utf8' });
+      // Entropy's ranges lose half the top-1s here: with a target of 80 %, the search keeps the
+      // most sensitive nodes float.
+      const r = spawnSync(process.execPath, [cli, 'quantize', model, '--images', ...calibration, '--method', 'entropy', '--target', '0.8'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /measuring each of 53 nodes' sensitivity/);
       assert.match(r.stdout, /kept in float \(most sensitive first; target (NOT )?met\): \d+ of 53 compute nodes/);

@@ -125,7 +125,7 @@ export function compareAnswers(pairs: ReadonlyArray<readonly [Answer, Answer]>, 
       const kept = pairs.filter((_, i) => stable[i]);
       result.stable = kept.length;
       result.stableAgreed = kept.filter(([a, b]) => (a as { top1: number }).top1 === (b as { top1: number }).top1).length;
-      result.stableRate = kept.length ? result.stableAgreed / kept.length : 1;
+      if (kept.length) result.stableRate = result.stableAgreed / kept.length;
     }
     return result;
   }
@@ -146,8 +146,14 @@ export function compareAnswers(pairs: ReadonlyArray<readonly [Answer, Answer]>, 
   };
 }
 
-/** The share a target is judged on: a classifier's stable inputs where they were found, else all. */
-export const judgedRate = (a: Agreement): number => a.stableRate ?? a.rate;
+/** Fewer images than this prove nothing either way (held-out, or where fp32 is sure). */
+export const MINIMUM_JUDGED_IMAGES = 8;
+
+/**
+ * The share a target is judged on: a classifier's images where fp32 is sure, when there are
+ * enough of them to judge by; otherwise every image (the stricter measure).
+ */
+export const judgedRate = (a: Agreement): number => (a.stableRate !== undefined && (a.stable ?? 0) >= MINIMUM_JUDGED_IMAGES ? a.stableRate : a.rate);
 
 /** One line for logs and reports: "97/100 same top-1" or "52/54 detections kept, 1 new". */
 export function describeAgreement(a: Agreement): string {

@@ -2,5 +2,6 @@
 // int8 model with its float original, and the shadow check that decides which of the two serves.
 export * from './ranges';
 export * from './agreement';
+export * from './sessions';
 export * from './shadow';
 export * from './promotion';

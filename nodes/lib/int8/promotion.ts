@@ -34,14 +34,25 @@ export function promotionThresholds(settings: PromotionSettings): ShadowThreshol
 
 const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 
-/** A report read from disk is data from outside: every field used is checked. */
+/** A report read from disk is data from outside: every field judge() reads is checked. */
 function readReport(text: string): ShadowReport {
   const report = JSON.parse(text) as ShadowReport;
-  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  const ok = report && report.version === 1 && typeof report.fp32?.sha256 === 'string' && typeof report.int8?.sha256 === 'string'
-    && isNumber(report.images) && isNumber(report.speedup) && isNumber(report.sizeRatio)
-    && report.agreement && isNumber(report.agreement.rate) && ['classification', 'detection'].includes(report.agreement.kind);
-  if (!ok) throw new Error('it is not a shadow check report of this version');
+  if (!report || report.version !== 1) throw new Error('it is not a shadow check report of version 1');
+  // '?': may be absent (detectors have no stableRate, classifiers no addedRate).
+  const fields: Array<[string, unknown, 'hash' | 'number' | 'number?' | 'share' | 'share?']> = [
+    ['fp32.sha256', report.fp32?.sha256, 'hash'], ['int8.sha256', report.int8?.sha256, 'hash'], ['images', report.images, 'number'],
+    ['speedup', report.speedup, 'number'], ['sizeRatio', report.sizeRatio, 'number'], ['agreement.rate', report.agreement?.rate, 'share'],
+    ['agreement.addedRate', report.agreement?.addedRate, 'share?'], ['agreement.stableRate', report.agreement?.stableRate, 'share?'],
+    ['agreement.stable', report.agreement?.stable, 'number?'],
+  ];
+  for (const [name, value, kind] of fields) {
+    if (kind.endsWith('?') && value === undefined) continue;
+    const share = kind.startsWith('share');
+    const ok = kind === 'hash' ? typeof value === 'string' && /^[0-9a-f]{64}$/.test(value)
+      : typeof value === 'number' && Number.isFinite(value) && value >= 0 && (!share || value <= 1);
+    if (!ok) throw new Error(`${name} must be ${kind === 'hash' ? 'a SHA-256 in hex' : share ? 'a number from 0 to 1' : 'a number'} but is ${JSON.stringify(value)}`);
+  }
+  if (!['classification', 'detection', 'raw'].includes(report.agreement.kind)) throw new Error(`agreement.kind must be classification, detection or raw but is ${JSON.stringify(report.agreement.kind)}`);
   return report;
 }
 

@@ -135,7 +135,7 @@ export function clippingDivergence(h: ValueHistogram, range: Range): number {
   for (let i = last + 1; i < h.counts.length; i++) reference[reference.length - 1] += h.counts[i];
   // The bin holding zero is left out: zero is exact in uint8 (the zero point), and after a Relu
   // half of all values sit there, so spreading it over its level's bins would punish every range.
-  const zeroBin = Math.floor(-h.min / width) - first;
+  const zeroBin = Math.min(h.counts.length - 1, Math.floor(-h.min / width)) - first;
   if (zeroBin >= 0 && zeroBin < inside.length) inside[zeroBin] = reference[zeroBin] = 0;
   const levelOf = Int32Array.from(inside, (_, i) => level(h.center(first + i), scale, zeroPoint));
   const mass = new Float64Array(LEVELS);
@@ -145,7 +145,8 @@ export function clippingDivergence(h: ValueHistogram, range: Range): number {
     if (inside[i]) used[levelOf[i]]++;
   }
   const [referenceTotal, insideTotal] = [reference, inside].map((c) => c.reduce((a, b) => a + b, 0));
-  if (!referenceTotal || !insideTotal) return 0;
+  // Nothing but zero left inside: every other value clipped, the worst range there is.
+  if (!insideTotal) return referenceTotal ? Infinity : 0;
   let divergence = 0;
   for (let i = 0; i < reference.length; i++) {
     if (!reference[i]) continue;

@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { openImage, preprocessImage } from '../image';
 import { examineModel, inputGeometry, modelPreprocessSpec, type ModelNodeSettings } from '../model';
 import { readOnnxModelInfo } from '../onnx';
-import { answerOf, compareAnswers, describeAgreement, judgedRate, modelTask, DETECTION_THRESHOLDS, type Agreement, type Answer } from './agreement';
+import { alternatingMedians, inputFeed, type Feed } from './sessions';
+import { answerOf, compareAnswers, describeAgreement, judgedRate, modelTask, DETECTION_THRESHOLDS, MINIMUM_JUDGED_IMAGES, type Agreement, type Answer } from './agreement';
 
 export interface ShadowThresholds {
   /** Share of top-1s (classifier) or of fp32's detections (detector) int8 must agree on. */
@@ -21,8 +22,6 @@ export interface ShadowThresholds {
 }
 
 export const DEFAULT_SHADOW_THRESHOLDS: ShadowThresholds = { minAgreement: 0.95, maxAdded: 0.05, minSpeedup: 1.2 };
-/** Fewer held-out images than this prove nothing either way. */
-export const MINIMUM_CHECK_IMAGES = 8;
 
 export interface ModelFileFacts {
   sha256: string;
@@ -47,6 +46,9 @@ export interface ShadowReport {
   failures: string[];
   summary: string;
 }
+
+/** The fields that are set: an unset option keeps its default when spread over the defaults. */
+export const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export const fileFacts = (bytes: Uint8Array): ModelFileFacts => ({ sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
 
@@ -80,10 +82,12 @@ export function judge(report: Omit<ShadowReport, 'passed' | 'failures' | 'thresh
   const failures: string[] = [];
   const percent = (v: number): string => `${(100 * v).toFixed(1)} %`;
   const { agreement } = report;
-  if (report.images < MINIMUM_CHECK_IMAGES) failures.push(`only ${report.images} check images; at least ${MINIMUM_CHECK_IMAGES} are needed`);
+  if (report.images < MINIMUM_JUDGED_IMAGES) failures.push(`only ${report.images} check images; at least ${MINIMUM_JUDGED_IMAGES} are needed`);
+  if (agreement.kind === 'raw') failures.push('the model\'s outputs are not decoded (task raw), so int8\'s answers cannot be compared with fp32\'s');
   const judged = judgedRate(agreement);
+  const sure = agreement.stableRate !== undefined && judged === agreement.stableRate && (agreement.stable ?? 0) >= MINIMUM_JUDGED_IMAGES;
   if (judged < thresholds.minAgreement) {
-    failures.push(`${agreement.stable === undefined ? 'agreement' : `agreement where fp32 is stable (${agreement.stable} images)`} ${percent(judged)} is under ${percent(thresholds.minAgreement)}`);
+    failures.push(`${sure ? `agreement where fp32 is sure (${agreement.stable} images)` : 'agreement'} ${percent(judged)} is under ${percent(thresholds.minAgreement)}`);
   }
   if (agreement.kind === 'detection' && (agreement.addedRate ?? 0) > thresholds.maxAdded) failures.push(`${percent(agreement.addedRate ?? 0)} new detections is over ${percent(thresholds.maxAdded)}`);
   if (report.speedup < thresholds.minSpeedup) failures.push(`speed-up ${report.speedup.toFixed(2)}x is under ${thresholds.minSpeedup}x`);
@@ -103,7 +107,7 @@ export async function reencoded(image: Buffer | string): Promise<Buffer> {
 /** For each image, whether fp32's top-1 survives a JPEG re-encode (see Agreement.stable). */
 export async function stableAnswers(
   session: ort.InferenceSession, model: Uint8Array, images: Array<Buffer | string>, answers: Answer[],
-  feed: (data: Float32Array) => Record<string, ort.Tensor>, settings?: ModelNodeSettings,
+  feed: Feed, settings?: ModelNodeSettings,
 ): Promise<boolean[]> {
   const task = modelTask(model);
   const copies = [];
@@ -118,8 +122,6 @@ export async function stableAnswers(
   return stable;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 export interface ShadowOptions {
   thresholds?: Partial<ShadowThresholds>;
   /** The model node's preprocessing settings. */
@@ -128,13 +130,13 @@ export interface ShadowOptions {
   detection?: { confidence: number; iou: number };
   /** Threads per session (default 1, the model node's default). */
   threads?: number;
-  /** Timed alternating runs for the speed-up (default 20). */
+  /** Timed alternating runs for the speed-up (default 30). */
   timedRuns?: number;
 }
 
 /** Run both models on every image and judge the int8 one. */
 export async function shadowCheck(fp32: Uint8Array, int8: Uint8Array, images: Iterable<Buffer | string>, options: ShadowOptions = {}): Promise<ShadowReport> {
-  const thresholds = { ...DEFAULT_SHADOW_THRESHOLDS, ...options.thresholds };
+  const thresholds = { ...DEFAULT_SHADOW_THRESHOLDS, ...definedOnly(options.thresholds ?? {}) };
   const imageList = [...images];
   const task = modelTask(fp32, options.detection ?? DETECTION_THRESHOLDS);
   // No spinning: one session's idle threads spinning would steal the cores from the other's run.
@@ -145,9 +147,7 @@ export async function shadowCheck(fp32: Uint8Array, int8: Uint8Array, images: It
   const sessions = [await ort.InferenceSession.create(fp32, sessionOptions), await ort.InferenceSession.create(int8, sessionOptions)];
   try {
     const [reference, candidate] = sessions;
-    const input = reference.inputMetadata[0];
-    const dims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [];
-    const feed = (data: Float32Array): Record<string, ort.Tensor> => ({ [input.name]: new ort.Tensor('float32', data, dims) });
+    const feed = inputFeed(reference);
     const pairs: Array<[Answer, Answer]> = [];
     let first: Float32Array | undefined;
     for await (const data of modelInputs(fp32, imageList, options.settings)) {
@@ -158,15 +158,7 @@ export async function shadowCheck(fp32: Uint8Array, int8: Uint8Array, images: It
     }
     if (!first) throw new Error('no check images');
     const stable = task.kind === 'classification' ? await stableAnswers(reference, fp32, imageList, pairs.map(([a]) => a), feed, options.settings) : undefined;
-    const times: number[][] = [[], []];
-    for (let i = 0; i < (options.timedRuns ?? 30) + 2; i++) {
-      for (const [k, session] of sessions.entries()) {
-        const started = performance.now();
-        await session.run(feed(first));
-        if (i >= 2) times[k].push(performance.now() - started);
-      }
-    }
-    const [fp32Ms, int8Ms] = times.map(median);
+    const [fp32Ms, int8Ms] = await alternatingMedians(sessions, first, options.timedRuns ?? 30);
     const measured = {
       version: 1 as const, fp32: fileFacts(fp32), int8: fileFacts(int8), images: pairs.length, agreement: compareAnswers(pairs, stable),
       fp32Ms: Math.round(fp32Ms * 100) / 100, int8Ms: Math.round(int8Ms * 100) / 100, speedup: Math.round((fp32Ms / int8Ms) * 100) / 100, sizeRatio: int8.length / fp32.length,

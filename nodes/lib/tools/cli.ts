@@ -9,7 +9,7 @@
 //   edge-ai-model convert MODEL.tflite [--out FILE] [--symmetric-weights] [--symmetric-weights]
 //   edge-ai-model inspect MODEL.tflite
 // (`edge-ai-model health` is the health probe: bin/edge-ai-model.js runs it without these tools.)
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeYoloInput } from './input-size';
 import { searchInt8, type Int8Search } from './int8-run';
@@ -106,7 +106,7 @@ const number = (options: Map<string, string[]>, name: string, low: number, high:
 };
 
 /** What the quantize command prints: the model, the method that won, the float nodes, the check. */
-function describeSearch(out: string, bytes: Uint8Array, result: Int8Search): string[] {
+function describeSearch(out: string, bytes: Uint8Array, result: Int8Search, options: Map<string, string[]>): string[] {
   const { report } = result;
   const nodes = Object.entries(report.quantizedNodes).map(([op, n]) => `${n} ${op}`).join(', ');
   const lines = [`${out}: ${(report.bytes.length / 1e6).toFixed(1)} MB (was ${(bytes.length / 1e6).toFixed(1)} MB), int8: ${nodes}; `
@@ -117,7 +117,7 @@ function describeSearch(out: string, bytes: Uint8Array, result: Int8Search): str
     lines.push(`  kept in float (most sensitive first; ${result.met ? 'target met' : 'target NOT met'}): ${result.float.length} of ${result.computeNodes} compute nodes`);
     for (const f of result.float) lines.push(`    ${f.node}  sensitivity ${f.sensitivity.toExponential(2)}${f.costMs === undefined ? '' : `, costs ${f.costMs.toFixed(2)} ms`}`);
     if (result.timing) lines.push(`  all-int8 ${result.timing.int8Ms.toFixed(2)} ms, with these in float ${result.timing.mixedMs.toFixed(2)} ms a run`);
-  } else if (!result.met) lines.push('  target NOT met and no float nodes kept (--no-mixed)');
+  } else if (!result.met) lines.push(`  target NOT met; no float nodes kept (${options.has('no-mixed') ? '--no-mixed' : 'keeping the most sensitive float gained no more than chance'})`);
   if (result.check) {
     lines.push(`  check on ${result.check.images} held-out images: ${result.check.summary}`);
     lines.push(result.check.passed ? `  check PASSED (${result.checkFile})` : `  check FAILED: ${result.check.failures.join('; ')} (${result.checkFile})`);
@@ -143,14 +143,14 @@ export async function main(args: string[], log: (line: string) => void = console
   // A float .tflite file is quantized as the ONNX model the model node would make of it.
   const bytes = command === 'quantize' && isTflite(file) ? (await imported(model, file)).onnx : file;
   const thresholds = (): Partial<ShadowThresholds> => ({
-    minAgreement: number(options, 'min-agreement', 0, 1), maxAdded: number(options, 'max-added', 0, 10), minSpeedup: number(options, 'min-speedup', 0, 100),
+    minAgreement: number(options, 'min-agreement', 0, 1), maxAdded: number(options, 'max-added', 0, 1), minSpeedup: number(options, 'min-speedup', 0, 100),
   });
   if (command === 'check') {
     const candidate = one(options, 'int8');
     if (!candidate) throw new Error(`check needs --int8 CANDIDATE.onnx\n${USAGE}`);
     const images = imageFiles(options.get('images') ?? [], 100000);
     const report = await shadowCheck(bytes, readFileSync(candidate), images, {
-      thresholds: Object.fromEntries(Object.entries(thresholds()).filter(([, v]) => v !== undefined)), threads: number(options, 'threads', 1, 64),
+      thresholds: thresholds(), threads: number(options, 'threads', 1, 64),
     });
     const reportFile = shadowReportPath(candidate);
     writeWhole(reportFile, Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
@@ -163,6 +163,11 @@ export async function main(args: string[], log: (line: string) => void = console
     const max = number(options, 'max-images', 1, 100000) ?? 64;
     const images = imageFiles(options.get('images') ?? [], max);
     const checkImages = options.has('check') ? imageFiles(options.get('check') ?? [], 100000, 'check') : undefined;
+    // The report pins the files it compared; a .tflite file is compared as its import, which a model node could not match.
+    if (checkImages && isTflite(file)) throw new Error(`--check compares ONNX files: convert ${model} first (edge-ai-model convert), then quantize the .onnx`);
+    const calibrationSet = new Set(images.map((f) => realpathSync(f)));
+    const overlap = checkImages?.filter((f) => calibrationSet.has(realpathSync(f))) ?? [];
+    if (overlap.length) throw new Error(`--check images must be ones the calibration did not see; ${overlap.length} are in --images too (${path.basename(overlap[0])}…)`);
     const method = one(options, 'method') ?? 'auto';
     if (!['auto', 'min-max', 'percentile', 'entropy', 'mse'].includes(method)) throw new Error(`--method takes auto, min-max, percentile, entropy or mse, not "${method}"`);
     const out = one(options, 'out') ?? outputPath(model, 'int8');
@@ -184,7 +189,7 @@ export async function main(args: string[], log: (line: string) => void = console
       result.checkFile = shadowReportPath(out);
       writeWhole(result.checkFile, Buffer.from(`${JSON.stringify(result.check, null, 2)}\n`));
     }
-    for (const line of describeSearch(out, bytes, result)) log(line);
+    for (const line of describeSearch(out, bytes, result, options)) log(line);
     if (result.check && !result.check.passed) throw new CheckFailed(`${out}: the check failed, so a model node will not serve it: ${result.check.failures.join('; ')}`);
     return out;
   }

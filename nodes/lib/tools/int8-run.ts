@@ -1,7 +1,7 @@
 // One quantize run as the CLI (and the benchmark) makes it: record calibration once, pick the
 // range method, keep the most sensitive nodes float when the answers still drift, then the
 // shadow check on held-out images. Everything is returned; nothing is written here.
-import { describeAgreement, shadowCheck, type RangeMethod, type ShadowReport, type ShadowThresholds } from '../int8';
+import { definedOnly, describeAgreement, shadowCheck, type RangeMethod, type ShadowReport, type ShadowThresholds } from '../int8';
 import {
   chooseMethod, DEFAULT_TARGET, floatCosts, meets, methodName, mixedPrecision, referenceOf, sensitivities, trial, type AgreementTarget,
 } from './int8-search';
@@ -35,12 +35,10 @@ export interface Int8Search {
   seconds: number;
 }
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-
 export async function searchInt8(bytes: Uint8Array, images: Array<string | Buffer>, options: Int8SearchOptions = {}): Promise<Int8Search> {
   const started = Date.now();
   const log = options.log ?? ((): void => undefined);
-  const target = { ...DEFAULT_TARGET, ...defined(options.target ?? {}) };
+  const target = { ...DEFAULT_TARGET, ...definedOnly(options.target ?? {}) };
   const base: BuildOptions = { ...options.build };
   const calibration = await recordCalibration(bytes, calibrationInputs(bytes, images), base.perChannel ?? true);
   log(`recorded ${calibration.histograms.size} activation histograms on ${calibration.inputs.length} images`);
@@ -83,7 +81,7 @@ export async function searchInt8(bytes: Uint8Array, images: Array<string | Buffe
   let check: ShadowReport | undefined;
   if (options.check) {
     log(`checking fp32 against int8 on ${options.check.images.length} held-out images`);
-    check = await shadowCheck(bytes, final.bytes, options.check.images, defined({ thresholds: options.check.thresholds && defined(options.check.thresholds), threads: options.check.threads }));
+    check = await shadowCheck(bytes, final.bytes, options.check.images, { thresholds: options.check.thresholds, threads: options.check.threads });
   }
   return {
     report: final, method: methodName(chosen), methods, agreement: describeAgreement(best.agreement), met, computeNodes: calibration.computeNodes.length,

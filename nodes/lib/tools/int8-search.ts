@@ -3,7 +3,7 @@
 // (fp32 against fp32 with only that node quantized, on the calibration inputs), and which of the
 // most sensitive nodes must stay float for int8 to agree with fp32, spending as few as possible.
 import * as ort from 'onnxruntime-node';
-import { answerOf, compareAnswers, describeAgreement, judgedRate, modelTask, stableAnswers, type Agreement, type Answer, type ModelTask, type RangeMethod } from '../int8';
+import { alternatingMedians, answerOf, compareAnswers, inputFeed, MINIMUM_JUDGED_IMAGES, describeAgreement, judgedRate, modelTask, stableAnswers, type Agreement, type Answer, type ModelTask, type RangeMethod } from '../int8';
 import { buildQuantized, type BuildOptions, type Calibration, type QuantizeReport } from './quantize';
 
 /** Methods tried by `--method auto`, in the order ties go. */
@@ -33,11 +33,10 @@ const sessionOptions: ort.InferenceSession.SessionOptions = {
 async function runAll(model: Uint8Array, inputs: Float32Array[]): Promise<{ outputs: Outputs[]; names: string[] }> {
   const session = await ort.InferenceSession.create(model, sessionOptions);
   try {
-    const input = session.inputMetadata[0];
-    const dims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [];
+    const feed = inputFeed(session);
     const outputs: Outputs[] = [];
     for (const data of inputs) {
-      const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) });
+      const result = await session.run(feed(data));
       outputs.push(Object.fromEntries(Object.entries(result).map(([name, t]) => [name, { data: Float32Array.from(t.data as Float32Array), dims: t.dims }])));
     }
     return { outputs, names: [...session.outputNames] };
@@ -98,9 +97,7 @@ export async function referenceOf(fp32: Uint8Array, calibration: Calibration, im
   if (task.kind === 'classification' && images?.length === calibration.inputs.length) {
     const session = await ort.InferenceSession.create(calibration.prepared, sessionOptions);
     try {
-      const input = session.inputMetadata[0];
-      const dims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [];
-      stable = await stableAnswers(session, fp32, images, answers, (data) => ({ [input.name]: new ort.Tensor('float32', data, dims) }));
+      stable = await stableAnswers(session, fp32, images, answers, inputFeed(session));
     } finally {
       await session.release();
     }
@@ -160,7 +157,8 @@ export async function sensitivities(calibration: Calibration, reference: Referen
   const inputs = calibration.inputs.slice(0, limit);
   const outputs = reference.outputs.slice(0, limit);
   const found: Array<{ node: string; error: number }> = [];
-  for (const node of calibration.computeNodes) {
+  const excluded = new Set(base.exclude ?? []);
+  for (const node of calibration.computeNodes.filter((n) => !excluded.has(n))) {
     const report = buildQuantized({ ...calibration, inputs }, { ...base, only: [node], exclude: [] });
     found.push({ node, error: outputError(outputs, (await runAll(report.bytes, inputs)).outputs) });
   }
@@ -187,6 +185,8 @@ export async function mixedPrecision(
 ): Promise<MixedPrecision> {
   const steps: MixedPrecision['steps'] = [];
   if (meets(start.agreement, target)) return { float: [], result: start, met: true, steps };
+  // One node only: keeping it float leaves nothing in int8.
+  if (ranked.length < 2) return { float: [], result: start, met: false, steps };
   const cap = Math.max(1, Math.min(ranked.length - 1, Math.floor(ranked.length * maxShare)));
   const cache = new Map<number, Trial>([[0, start]]);
   const at = async (k: number): Promise<Trial> => {
@@ -204,7 +204,7 @@ export async function mixedPrecision(
     // Not met: float nodes cost speed, so they are kept only for a gain the calibration images
     // can tell from chance (two standard errors of the agreement rate).
     const best = [...cache.entries()].reduce((x, y) => (better(y[1], x[1], target) ? y : x));
-    const n = start.agreement.stable ?? start.agreement.of;
+    const n = (start.agreement.stable ?? 0) >= MINIMUM_JUDGED_IMAGES ? start.agreement.stable! : start.agreement.of;
     const p = judgedRate(start.agreement);
     const noise = 2 * Math.sqrt((p * (1 - p)) / Math.max(1, n));
     const gain = score(best[1]) - score(start);
@@ -228,18 +228,7 @@ export async function floatCosts(calibration: Calibration, base: BuildOptions, f
   const sessions = [];
   try {
     for (const bytes of variants) sessions.push(await ort.InferenceSession.create(bytes, sessionOptions));
-    const input = sessions[0].inputMetadata[0];
-    const dims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [];
-    const feeds = { [input.name]: new ort.Tensor('float32', calibration.inputs[0], dims) };
-    const times: number[][] = sessions.map(() => []);
-    for (let round = 0; round < rounds + 2; round++) {
-      for (const [k, session] of sessions.entries()) {
-        const started = performance.now();
-        await session.run(feeds);
-        if (round >= 2) times[k].push(performance.now() - started);
-      }
-    }
-    const [int8Ms, mixedMs, ...each] = times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+    const [int8Ms, mixedMs, ...each] = await alternatingMedians(sessions, calibration.inputs[0], rounds);
     return { int8Ms, mixedMs, perNode: float.map((node, i) => ({ node, ms: Math.round((each[i] - int8Ms) * 1000) / 1000 })) };
   } finally {
     for (const session of sessions) await session.release();

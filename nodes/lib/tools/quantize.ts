@@ -11,7 +11,7 @@
 // 0..1, and one 8-bit range over both would wipe out the scores (what broke the YOLOX int8 model
 // in the shared assets).
 import * as ort from 'onnxruntime-node';
-import { ValueHistogram, chooseRange, modelInputs, uint8Parameters, type Range, type RangeMethod } from '../int8';
+import { ValueHistogram, chooseRange, inputFeed, modelInputs, uint8Parameters, type Range, type RangeMethod } from '../int8';
 import {
   DATA_TYPE, OnnxGraph, attributeFloat, attributeInts, floatTensor, intAttribute, makeNode, tensorValueInfo, tensorValues, type GraphNode, type Tensor,
 } from '../onnx';
@@ -176,7 +176,9 @@ function plan(graph: OnnxGraph, exclude: Set<string>, only?: Set<string>, spanOf
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
   const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
   const folded = new Map<GraphNode, string>();
-  for (const node of region) {
+  // In graph order: of Conv -> Relu -> Clip only the Relu folds, the Clip stays a node.
+  for (const node of graph.nodes) {
+    if (!region.has(node)) continue;
     if (node.op !== 'Relu' && !(node.op === 'Clip' && clipsAtZero(graph, node))) continue;
     const before = node.inputs[0];
     const from = producer.get(before);
@@ -282,12 +284,11 @@ async function recordHistograms(graph: OnnxGraph, tensors: string[], inputs: Flo
     outputs.set(t, out);
   }
   const session = await ort.InferenceSession.create(probe.encode(), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
-  const input = session.inputMetadata[0];
-  const dims = input.isTensor ? input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [];
+  const feed = inputFeed(session);
   const fetches = [...new Set(outputs.values())];
   const each = async (visit: (t: string, values: Float32Array) => void): Promise<void> => {
     for (const data of inputs) {
-      const result = await session.run({ [input.name]: new ort.Tensor('float32', data, dims) }, fetches);
+      const result = await session.run(feed(data), fetches);
       for (const [t, out] of outputs) visit(t, result[out].data as Float32Array);
     }
   };
