@@ -5,52 +5,18 @@ import './supported-platform';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
 import { registerCollectAdmin, registerCollectControl, type AdminCommand, type CollectView } from './collect-admin';
-import { Collector, collectCommand, collectConfigFrom, type CollectEvent, type CollectSettings, type FrameOutcome } from './lib/collect';
-import { EdgeAiError } from './lib/errors';
+import { CollectProgress, Collector, collectCommand, collectConfigFrom, refuseFolderFromMsg, type CollectEvent, type CollectSettings, type CollectStatus } from './lib/collect';
 import type { FrameInfo } from './lib/image';
 
 type CollectNodeDef = NodeDef & CollectSettings;
 
 type CollectMsg = NodeMessageInFlow & { collect?: unknown; frame?: FrameInfo & { time?: number }; folder?: unknown; path?: unknown };
 
-/** The folder comes from the settings only: a msg naming one is refused, not quietly ignored. */
-function refuseFolderFromMsg(msg: CollectMsg, folder: string): void {
-  const named = msg.folder !== undefined ? 'msg.folder' : msg.collect !== undefined && msg.path !== undefined ? 'msg.path' : undefined;
-  if (named) throw new EdgeAiError('collectMsgFolder', { what: named, path: folder });
-}
-
-/** The collector's state under the node: a change at once, progress at most once a second. */
-function statusReporter(status: StatusLine, collector: Collector): { state(event: CollectEvent): void; frame(outcome: FrameOutcome, time: number): void } {
-  const { folder, maxBytes } = collector.config;
-  // Set when the byte budget turned a frame away, until a frame fits again.
-  let limitHit = false;
-  const state = (event: CollectEvent): void => {
-    limitHit = false;
-    const params = { kept: event.kept, count: event.count, folder };
-    if (event.state === 'collecting') status.show('working', 'collecting', params);
-    else if (event.state === 'done') status.show('ready', 'done', params);
-    else if (event.state === 'stopped') status.show('idle', 'stopped', params);
-    else status.show('idle', event.kept || event.seen ? 'idle' : 'emptied');
-  };
-  /** A frame that changed no state: progress, or the byte budget turning frames away. */
-  const frame = (outcome: FrameOutcome, time: number): void => {
-    const sampler = collector.sampler;
-    if (sampler.state !== 'collecting' || outcome.skipped === 'busy') return;
-    if (outcome.kept) limitHit = false;
-    // The first frame the budget turns away is shown at once (yellow: the folder needs a look).
-    const newlyHit = outcome.skipped === 'tooLarge' && !limitHit;
-    if (outcome.skipped === 'tooLarge') limitHit = true;
-    const last = sampler.lastKeptAt;
-    const params = {
-      kept: sampler.kept.length, count: sampler.config.count, seen: sampler.seen,
-      ago: last === undefined ? 0 : Math.max(0, Math.round((time - last) / 1000)), limit: maxBytes / 1e6,
-    };
-    if (newlyHit) status.show('loading', 'tooLarge', params);
-    else if (limitHit) status.routine('loading', 'tooLarge', params);
-    else if (last === undefined) status.routine('working', 'collecting', params);
-    else status.routine('working', sampler.full ? 'sampling' : 'collectingKept', params);
-  };
-  return { state, frame };
+/** Draw what the engine decided: at once, or as a routine (rate-limited) update. */
+function draw(status: StatusLine, change: CollectStatus | undefined): void {
+  if (!change) return;
+  if (change.now) status.show(change.kind, change.key, change.params);
+  else status.routine(change.kind, change.key, change.params);
 }
 
 module.exports = function register(RED: NodeAPI): void {
@@ -69,14 +35,14 @@ module.exports = function register(RED: NodeAPI): void {
       setupError = localError(RED, err);
       status.error(setupError);
     }
-    const reporter = collector && statusReporter(status, collector);
-    if (reporter) status.show('idle', 'idle');
+    const progress = collector && new CollectProgress(collector);
+    if (progress) status.show('idle', 'idle');
 
     const folder = collector?.config.folder ?? '';
     const view = (event: CollectEvent): CollectView => ({ ...event, folder });
     /** A state change: under the node, in the log when done, and on output 2. */
     const announce = (event: CollectEvent): CollectView => {
-      reporter!.state(event);
+      draw(status, progress!.state(event));
       if (event.state === 'done') node.log(RED._('edge-ai-collect.log.done', { kept: event.kept, folder }));
       return view(event);
     };
@@ -124,7 +90,7 @@ module.exports = function register(RED: NodeAPI): void {
         stored.then((outcome) => {
           if (closed) return done();
           if (outcome.event) send([null, { topic: msg.topic, payload: announce(outcome.event) } as NodeMessage]);
-          else reporter!.frame(outcome, time);
+          else draw(status, progress!.frame(outcome, time));
           done();
         }, (err) => done(reportError(err)));
       } catch (err) {

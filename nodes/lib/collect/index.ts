@@ -4,3 +4,4 @@ export * from './sampler';
 export * from './frame-image';
 export * from './folder';
 export * from './collector';
+export * from './progress';

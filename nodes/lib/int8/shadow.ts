@@ -10,7 +10,7 @@ import { openImage, preprocessImage } from '../image';
 import { examineModel, inputGeometry, modelPreprocessSpec, type ModelNodeSettings } from '../model';
 import { readOnnxModelInfo } from '../onnx';
 import { alternatingMedians, inputFeed, type Feed } from './sessions';
-import { answerOf, compareAnswers, describeAgreement, judgedRate, modelTask, DETECTION_THRESHOLDS, MINIMUM_JUDGED_IMAGES, type Agreement, type Answer } from './agreement';
+import { answerOf, compareAnswers, describeAgreement, judgedRate, modelTask, DETECTION_THRESHOLDS, MINIMUM_JUDGED_IMAGES, type Agreement, type Answer, type ModelTask } from './agreement';
 
 export interface ShadowThresholds {
   /** Share of top-1s (classifier) or of fp32's detections (detector) int8 must agree on. */
@@ -106,10 +106,9 @@ export async function reencoded(image: Buffer | string): Promise<Buffer> {
 
 /** For each image, whether fp32's top-1 survives a JPEG re-encode (see Agreement.stable). */
 export async function stableAnswers(
-  session: ort.InferenceSession, model: Uint8Array, images: Array<Buffer | string>, answers: Answer[],
+  session: ort.InferenceSession, model: Uint8Array, task: ModelTask, images: Array<Buffer | string>, answers: Answer[],
   feed: Feed, settings?: ModelNodeSettings,
 ): Promise<boolean[]> {
-  const task = modelTask(model);
   const copies = [];
   for (const image of images) copies.push(await reencoded(image));
   const stable: boolean[] = [];
@@ -157,7 +156,7 @@ export async function shadowCheck(fp32: Uint8Array, int8: Uint8Array, images: It
       pairs.push([answers[0], answers[1]]);
     }
     if (!first) throw new Error('no check images');
-    const stable = task.kind === 'classification' ? await stableAnswers(reference, fp32, imageList, pairs.map(([a]) => a), feed, options.settings) : undefined;
+    const stable = task.kind === 'classification' ? await stableAnswers(reference, fp32, task, imageList, pairs.map(([a]) => a), feed, options.settings) : undefined;
     const [fp32Ms, int8Ms] = await alternatingMedians(sessions, first, options.timedRuns ?? 30);
     const measured = {
       version: 1 as const, fp32: fileFacts(fp32), int8: fileFacts(int8), images: pairs.length, agreement: compareAnswers(pairs, stable),

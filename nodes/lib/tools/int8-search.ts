@@ -97,7 +97,7 @@ export async function referenceOf(fp32: Uint8Array, calibration: Calibration, im
   if (task.kind === 'classification' && images?.length === calibration.inputs.length) {
     const session = await ort.InferenceSession.create(calibration.prepared, sessionOptions);
     try {
-      stable = await stableAnswers(session, fp32, images, answers, inputFeed(session));
+      stable = await stableAnswers(session, fp32, task, images, answers, inputFeed(session));
     } finally {
       await session.release();
     }
