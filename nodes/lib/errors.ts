@@ -58,6 +58,7 @@ export const ERROR_TEXTS = {
   catalogueMissingFile: 'The package __spec__ has no file __file__',
   badAnnotation: 'Annotation __index__ in msg.annotations cannot be drawn: __reason__',
   badDetection: 'Detection __index__ in msg.payload cannot be drawn: __reason__',
+  bundleRefused: 'The model bundle was refused because __reason__; the model in use stays',
   noDrawing: 'Expected detections from edge-ai-infer in msg.payload or a list in msg.annotations but received __received__',
   noFrame: 'Expected the frame to draw on in msg.image (an encoded image, or raw RGB described by msg.frame) but received __received__',
   catalogueHash: 'The file __file__ from __spec__ has SHA-256 __actual__ but the catalogue pins __expected__; it was deleted',
@@ -111,6 +112,7 @@ export const STATUS_TEXTS: Partial<Record<keyof typeof ERROR_TEXTS, string>> = {
   tensorField: 'bad tensor: __field__ must be __expected__',
   tensorMismatch: 'model input is __expectedType__ [__expectedDims__], got [__receivedDims__]',
   badSetting: 'setting "__name__" must be __expected__',
+  bundleRefused: 'update refused: __reason__',
 };
 
 export type ErrorCode = keyof typeof ERROR_TEXTS;

@@ -271,11 +271,14 @@ describe('edge-ai-model quantize with automatic method and mixed precision', fun
       const calibration = ['apple.jpg', 'fruits.jpg', 'messi5.jpg', 'kite_and_cold.jpg', 'squat.bmp', 'basketball2.png'].map((p) => path.join(images, p));
       const auto = spawnSync(process.execPath, [cli, 'quantize', model, '--images', ...calibration], { encoding: 'utf8' });
       assert.equal(auto.status, 0, auto.stderr);
-      for (const method of ['min-max', 'mse', 'percentile 99.999', 'percentile 99.99', 'entropy']) assert.match(auto.stdout, new RegExp(`method ${method} `));
-      assert.match(auto.stdout, /chosen: (min-max|mse|percentile 99\.999?|entropy);/);
-      // Entropy's ranges lose half the top-1s here: with a target of 80 %, the search keeps the
-      // most sensitive nodes float.
-      const r = spawnSync(process.execPath, [cli, 'quantize', model, '--images', ...calibration, '--method', 'entropy', '--target', '0.8'], { encoding: 'utf8' });
+      for (const method of ['min-max', 'mse', 'percentile 99.999', 'percentile 99.99', 'entropy']) {
+        assert.match(auto.stdout, new RegExp(`method ${method} {2,}\\d`), `${method} without bias correction`);
+        assert.match(auto.stdout, new RegExp(`method ${method} \\+ bias correction +\\d`), `${method} with bias correction`);
+      }
+      assert.match(auto.stdout, /chosen: (min-max|mse|percentile 99\.999?|entropy)( \+ bias correction)?;/);
+      // Entropy's ranges without bias correction lose half the top-1s here: with a target of 80 %,
+      // the search keeps the most sensitive nodes float.
+      const r = spawnSync(process.execPath, [cli, 'quantize', model, '--images', ...calibration, '--method', 'entropy', '--no-bias-correction', '--target', '0.8'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /measuring each of 53 nodes' sensitivity/);
       assert.match(r.stdout, /kept in float \(most sensitive first; target (NOT )?met\): \d+ of 53 compute nodes/);

@@ -6,9 +6,9 @@ const ort = require('onnxruntime-node');
 const { models, images } = require('../helpers/paths');
 const { buildModel, tinyClassifier } = require('../helpers/onnx-builder');
 const {
-  quantizeModel, calibrationInputs, recordCalibration, buildQuantized, referenceOf, sensitivities, trial, mixedPrecision,
+  quantizeModel, calibrationInputs, recordCalibration, buildQuantized, buildCorrected, referenceOf, sensitivities, trial, mixedPrecision,
 } = require('../../dist/lib/tools');
-const { OnnxGraph, tensorValues } = require('../../dist/lib/onnx');
+const { OnnxGraph, attributeInts, tensorValues } = require('../../dist/lib/onnx');
 
 /** A repeatable pseudo-random sequence (tests must give the same model and data every run). */
 function random(seed) {
@@ -182,6 +182,42 @@ describe('int8 quantizer', () => {
     const start = await trial(calibration, reference, {});
     const mixed = await mixedPrecision(calibration, reference, {}, [calibration.computeNodes[0]], { agreement: 2, added: 0 }, start);
     assert.deepEqual([mixed.float, mixed.met, mixed.result], [[], false, start]);
+  });
+
+  it('bias correction takes out the mean shift int8 rounding gives a nearly constant channel, adding a bias where there was none', async () => {
+    // Channel 0 of the first Conv is nearly constant (3.3 plus a little of the input) beside channels
+    // of wide range; one uint8 scale rounds all its pixels alike, and the depthwise Conv after it,
+    // with large weights (as BatchNorm folding makes them), turns that into a shifted mean.
+    const r = random(11);
+    const model = buildModel({
+      opset: 13,
+      nodes: [['Conv', ['x', 'w1', 'b1'], ['c1']], ['Relu', ['c1'], ['r1']], ['Conv', ['r1', 'w2'], ['y'], { group: 4, pads: [1, 1, 1, 1] }]],
+      initializers: [
+        ['w1', 'float32', [4, 3, 1, 1], [0.002, 0.002, 0.002, ...Array.from({ length: 9 }, () => r() * 6)]], ['b1', 'float32', [4], [3.3, 0, 0.5, -0.5]],
+        ['w2', 'float32', [4, 1, 3, 3], [...Array(9).fill(4), ...Array.from({ length: 27 }, () => r())]],
+      ],
+      inputs: [['x', 'float32', [1, 3, 8, 8]]],
+      outputs: [['y', 'float32', [1, 4, 8, 8]]],
+    });
+    const calibration = await recordCalibration(model, inputsFrom(21, 8, 4));
+    // Held-out inputs of the same kind as the calibration's (the correction holds for what calibration saw).
+    const unseen = inputsFrom(22, 8, 4);
+    const channelMeanError = async (bytes) => {
+      const [exact, approximate] = [await outputsOf(model, unseen), await outputsOf(bytes, unseen)];
+      const error = [0, 0, 0, 0];
+      for (let i = 0; i < exact.length; i++) error[Math.floor(i / 64) % 4] += (approximate[i] - exact[i]) / (exact.length / 4);
+      return error.map(Math.abs);
+    };
+    const plain = await buildCorrected(calibration, { correctBias: false });
+    const fixed = await buildCorrected(calibration, {});
+    const [before, after] = [await channelMeanError(plain.bytes), await channelMeanError(fixed.bytes)];
+    if (process.env.EDGE_AI_TEST_VERBOSE) console.log(`      channel mean error before ${before.map((e) => e.toFixed(4))}, after ${after.map((e) => e.toFixed(4))}`);
+    assert.ok(before[0] > 0.02, `the constant channel's mean moved by ${before[0]} before correction`);
+    assert.ok(after[0] < before[0] / 5, `after correction ${after[0]}, before ${before[0]}`);
+    const graph = OnnxGraph.read(fixed.bytes);
+    assert.equal(JSON.parse(graph.metadata('edge_ai_quantization')).biasCorrection, 'empirical');
+    assert.equal(JSON.parse(OnnxGraph.read(plain.bytes).metadata('edge_ai_quantization')).biasCorrection, undefined);
+    assert.equal(graph.nodes.find((n) => n.op === 'Conv' && attributeInts(n, 'group')?.[0] === 4).inputs.length, 3, 'the depthwise Conv now has a bias');
   });
 
   it('ranks nodes by sensitivity and keeps the fewest float that meet the target', async function () {

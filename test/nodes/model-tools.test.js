@@ -52,7 +52,7 @@ describe('model tools: int8 and 320 variants of YOLOv8n made by edge-ai-model', 
       // The method search as a user gets it; no mixed precision, so every Conv is int8 (int8.test.js covers that search).
       const said = cli('quantize', model, '--images', frames, '--out', out, '--no-mixed');
       assert.match(said, /int8: 64 Conv, .*activation ranges from 8 images/);
-      assert.match(said, /chosen: (min-max|mse|percentile 99\.999?|entropy);/);
+      assert.match(said, /chosen: (min-max|mse|percentile 99\.999?|entropy)( \+ bias correction)?;/);
       made[name] = out;
     }
   });

@@ -78,7 +78,7 @@ export interface Agreement {
 }
 
 /** fp32's detections matched to int8's one to one: best score first, then highest IoU. */
-function matchDetections(reference: Detection[], candidate: Detection[]): { pairs: Array<[Detection, Detection]>; unmatched: number } {
+export function matchDetections(reference: Detection[], candidate: Detection[]): { pairs: Array<[Detection, Detection]>; unmatched: number } {
   const free = new Set(candidate);
   const pairs: Array<[Detection, Detection]> = [];
   for (const d of [...reference].sort((a, b) => b.score - a.score)) {

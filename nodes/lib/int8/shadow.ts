@@ -57,13 +57,15 @@ export const shadowReportPath = (int8File: string): string => path.join(path.dir
 
 /**
  * The model's input tensors for images (Buffers or file paths), preprocessed the way the model
- * node does with `settings` (the doctor's proposal where they say nothing).
+ * node does with `settings` (the doctor's proposal where they say nothing), in the input's own
+ * type (float32, or uint8 for quantized TFLite imports).
  */
-export async function* modelInputs(modelBytes: Uint8Array, images: Iterable<Buffer | string>, settings: ModelNodeSettings = {}): AsyncGenerator<Float32Array> {
+export async function* modelTensors(
+  modelBytes: Uint8Array, images: Iterable<Buffer | string>, settings: ModelNodeSettings = {},
+): AsyncGenerator<{ data: Float32Array | Uint8Array; type: 'float32' | 'uint8'; dims: number[] }> {
   const onnx = readOnnxModelInfo(modelBytes);
   const doctor = examineModel(onnx);
   const geometry = inputGeometry('model', onnx.inputs);
-  if (geometry.type !== 'float32') throw new Error(`the model's input is ${geometry.type}; int8 calibration and checks take float32 inputs`);
   const spec = modelPreprocessSpec(settings, { doctor, input: geometry });
   for (const image of images) {
     const name = typeof image === 'string' ? path.basename(image) : 'image';
@@ -73,8 +75,16 @@ export async function* modelInputs(modelBytes: Uint8Array, images: Iterable<Buff
     } catch (err) {
       throw new Error(`${name}: not an image the model can take (${(err as Error).message})`);
     }
-    yield new Float32Array(tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength));
+    const bytes = tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength);
+    yield { data: tensor.type === 'uint8' ? new Uint8Array(bytes) : new Float32Array(bytes), type: tensor.type === 'uint8' ? 'uint8' : 'float32', dims: [...tensor.dims] };
   }
+}
+
+/** The model's float32 input tensors for images, as calibration and the shadow check take them. */
+export async function* modelInputs(modelBytes: Uint8Array, images: Iterable<Buffer | string>, settings: ModelNodeSettings = {}): AsyncGenerator<Float32Array> {
+  const geometry = inputGeometry('model', readOnnxModelInfo(modelBytes).inputs);
+  if (geometry.type !== 'float32') throw new Error(`the model's input is ${geometry.type}; int8 calibration and checks take float32 inputs`);
+  for await (const tensor of modelTensors(modelBytes, images, settings)) yield tensor.data as Float32Array;
 }
 
 /** The check's verdict against thresholds, with a reason for each miss. */

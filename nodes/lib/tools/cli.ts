@@ -2,14 +2,20 @@
 // variants of a model on the device itself (no Python, nothing downloaded).
 //   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
 //                 [--method auto|min-max|percentile|entropy|mse] [--percentile P] [--target A]
-//                 [--no-mixed] [--check DIR|FILE...] [--min-agreement A] [--min-speedup S]
-//                 [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
+//                 [--no-mixed] [--no-bias-correction] [--check DIR|FILE...] [--min-agreement A]
+//                 [--min-speedup S] [--per-tensor] [--reduce-range] [--exclude NAME,...]
+//                 [--max-images N]
 //   edge-ai-model check MODEL.onnx --int8 CANDIDATE.onnx --images DIR|FILE... [thresholds]
 //   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
 //   edge-ai-model convert MODEL.tflite [--out FILE] [--symmetric-weights] [--symmetric-weights]
 //   edge-ai-model inspect MODEL.tflite
+//   edge-ai-model keygen NAME                  (NAME.key for the operator, NAME.pub for devices)
+//   edge-ai-model bundle MODEL --name N --version V [--labels FILE] [--golden DIR|FILE...]
+//                 [--expires-days D] [--min-package V] [--allow-downgrade] [--key NAME.key] [--out FILE]
+//   edge-ai-model sign PAYLOAD.tgz --key NAME.key [--out FILE.bundle]
+//   edge-ai-model verify FILE.bundle --trust NAME.pub... [--revoked ID,...] [--max-mb M]
 // (`edge-ai-model health` is the health probe: bin/edge-ai-model.js runs it without these tools.)
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeYoloInput } from './input-size';
 import { searchInt8, type Int8Search } from './int8-run';
@@ -17,6 +23,7 @@ import { describeTflite } from './tflite-report';
 import { importTflite, TfliteImportError, type ImportOptions } from '../tflite';
 import { isTflite } from '../model';
 import { shadowCheck, shadowReportPath, type ShadowThresholds } from '../int8';
+import { generateSigningKeys, makePayload, signPayload, TrustedKeys, verifyBundleFile } from '../update';
 
 /** The model was written, but its shadow check failed: the command exits 3. */
 export class CheckFailed extends Error {
@@ -26,14 +33,20 @@ export class CheckFailed extends Error {
 const USAGE = `usage:
   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
                 [--method auto|min-max|percentile|entropy|mse] [--percentile 99.99]
-                [--target 0.96] [--no-mixed] [--check DIR|FILE... [--min-agreement 0.95]
-                [--max-added 0.05] [--min-speedup 1.2] [--threads 1]] [--per-tensor] [--reduce-range]
-                [--exclude NAME,...] [--max-images N]
+                [--target 0.96] [--no-mixed] [--no-bias-correction]
+                [--check DIR|FILE... [--min-agreement 0.95] [--max-added 0.05] [--min-speedup 1.2] [--threads 1]]
+                [--per-tensor] [--reduce-range] [--exclude NAME,...] [--max-images N]
   edge-ai-model check MODEL.onnx --int8 CANDIDATE.onnx --images DIR|FILE... [--min-agreement 0.95]
                 [--max-added 0.05] [--min-speedup 1.2] [--threads 1]   (writes CANDIDATE.onnx.check.json)
   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
   edge-ai-model convert MODEL.tflite [--out FILE]
   edge-ai-model inspect MODEL.tflite
+  edge-ai-model keygen NAME   (writes NAME.key, the private signing key, and NAME.pub for devices)
+  edge-ai-model bundle MODEL.onnx|MODEL.tflite --name NAME --version 1.2.0 [--labels FILE]
+                [--golden DIR|FILE...] [--expires-days 90] [--min-package 0.1.0] [--allow-downgrade]
+                [--key NAME.key] [--out FILE]   (a payload, or with --key a signed .bundle)
+  edge-ai-model sign PAYLOAD.tgz --key NAME.key [--out FILE.bundle]
+  edge-ai-model verify FILE.bundle --trust NAME.pub... [--revoked KEYID,...] [--max-mb 200]
   edge-ai-model health [--url URL] [--live] [--timeout SECONDS]   (a running Node-RED's /edge-ai/health)`;
 
 const IMAGE_FILE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
@@ -80,10 +93,10 @@ export function imageFiles(entries: string[], max: number, what = 'images'): str
 }
 
 /** Write a file whole or not at all: a temporary name beside it, flushed to disk, then renamed. */
-export function writeWhole(file: string, bytes: Uint8Array): void {
+export function writeWhole(file: string, bytes: Uint8Array, mode = 0o644): void {
   const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
   try {
-    const fd = openSync(partial, 'w');
+    const fd = openSync(partial, 'w', mode);
     try {
       for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
       fsyncSync(fd);
@@ -111,7 +124,7 @@ function describeSearch(out: string, bytes: Uint8Array, result: Int8Search, opti
   const nodes = Object.entries(report.quantizedNodes).map(([op, n]) => `${n} ${op}`).join(', ');
   const lines = [`${out}: ${(report.bytes.length / 1e6).toFixed(1)} MB (was ${(bytes.length / 1e6).toFixed(1)} MB), int8: ${nodes}; `
     + `${report.activations} activation ranges from ${report.calibrationInputs} images, opset ${report.opset}, ${result.seconds.toFixed(1)} s`];
-  if (result.methods) for (const m of result.methods) lines.push(`  method ${m.method.padEnd(18)} ${m.agreement} on the calibration images`);
+  if (result.methods) for (const m of result.methods) lines.push(`  method ${m.method.padEnd(34)} ${m.agreement} on the calibration images`);
   lines.push(`  chosen: ${result.method}; ${result.agreement} on the calibration images`);
   if (result.float.length) {
     lines.push(`  kept in float (most sensitive first; ${result.met ? 'target met' : 'target NOT met'}): ${result.float.length} of ${result.computeNodes} compute nodes`);
@@ -137,8 +150,62 @@ async function imported(model: string, bytes: Buffer, options: ImportOptions = {
   }
 }
 
+/** Bundles a device accepts by default are at most this large (the update node's own default). */
+const DEFAULT_BUNDLE_MAX_MB = 200;
+
+/** keygen, bundle, sign and verify: the operator's side of fleet updates. */
+async function bundleCommand(command: string, target: string, options: Map<string, string[]>, log: (line: string) => void): Promise<string> {
+  if (command === 'keygen') {
+    const keys = generateSigningKeys();
+    const [privateFile, publicFile] = [`${target}.key`, `${target}.pub`];
+    for (const f of [privateFile, publicFile]) if (existsSync(f)) throw new Error(`${f} exists; keygen never overwrites a key`);
+    writeWhole(privateFile, Buffer.from(keys.privatePem), 0o600);
+    writeWhole(publicFile, Buffer.from(keys.publicPem));
+    log(`key ${keys.id}: ${privateFile} signs (keep it off the devices), ${publicFile} goes to every device's trusted keys`);
+    return publicFile;
+  }
+  if (command === 'bundle') {
+    const name = one(options, 'name');
+    const version = one(options, 'version');
+    if (!name || !version) throw new Error(`bundle needs --name and --version\n${USAGE}`);
+    const days = number(options, 'expires-days', 0.001, 36500);
+    const key = one(options, 'key');
+    const base = path.join(path.dirname(target), `${name}-${version}`);
+    const out = one(options, 'out') ?? `${base}${key ? '.bundle' : '.tgz'}`;
+    const payload = key ? `${out}.payload-${process.pid}` : out;
+    try {
+      const manifest = await makePayload(target, {
+        name, version, labels: one(options, 'labels'), golden: options.has('golden') ? imageFiles(options.get('golden') ?? [], 64, 'golden') : undefined,
+        expires: days === undefined ? undefined : new Date(Date.now() + days * 86400000), minPackageVersion: one(options, 'min-package'), allowDowngrade: options.has('allow-downgrade'),
+      }, payload);
+      if (key) await signPayload(payload, readFileSync(key, 'utf8'), out);
+      log(`${out}: ${manifest.name} ${manifest.version}, model ${manifest.model.sha256.slice(0, 12)}…, ${manifest.golden.length} golden frames, expires ${manifest.expires}${key ? ', signed' : ' (unsigned: edge-ai-model sign it)'}`);
+      return out;
+    } finally {
+      if (key) rmSync(payload, { force: true });
+    }
+  }
+  if (command === 'sign') {
+    const key = one(options, 'key');
+    if (!key) throw new Error(`sign needs --key NAME.key\n${USAGE}`);
+    const out = one(options, 'out') ?? target.replace(/(\.tgz|\.tar\.gz)?$/i, '.bundle');
+    const signed = await signPayload(target, readFileSync(key, 'utf8'), out);
+    log(`${out}: ${signed.bytes} bytes, signed by key ${signed.keyId}`);
+    return out;
+  }
+  const trustFiles = options.get('trust') ?? [];
+  if (!trustFiles.length) throw new Error(`verify needs --trust NAME.pub (one or more)\n${USAGE}`);
+  const trust = new TrustedKeys(trustFiles.map((f) => readFileSync(f, 'utf8')).join('\n'), (one(options, 'revoked') ?? '').split(',').filter(Boolean));
+  const maxBytes = (number(options, 'max-mb', 0.001, 100000) ?? DEFAULT_BUNDLE_MAX_MB) * 1e6;
+  const { manifest, keyId, size } = await verifyBundleFile(target, trust, maxBytes);
+  log(`${target}: VALID, signed by key ${keyId}; ${manifest.name} ${manifest.version} (${manifest.model.format}, ${manifest.model.size} bytes, sha256 ${manifest.model.sha256}), ${size} bytes, `
+    + `${manifest.golden.length} golden frames, created ${manifest.created}, expires ${manifest.expires}`);
+  return target;
+}
+
 export async function main(args: string[], log: (line: string) => void = console.log): Promise<string> {
   const { command, model, options } = parse(args);
+  if (['keygen', 'bundle', 'sign', 'verify'].includes(command)) return bundleCommand(command, model, options, log);
   const file = readFileSync(model);
   // A float .tflite file is quantized as the ONNX model the model node would make of it.
   const bytes = command === 'quantize' && isTflite(file) ? (await imported(model, file)).onnx : file;
@@ -176,6 +243,7 @@ export async function main(args: string[], log: (line: string) => void = console
       percentile: number(options, 'percentile', 50, 100),
       target: { agreement: number(options, 'target', 0, 1), added: number(options, 'target-added', 0, 10) },
       mixed: !options.has('no-mixed'),
+      correctBias: options.has('no-bias-correction') ? false : undefined,
       build: { perChannel: !options.has('per-tensor'), reduceRange: options.has('reduce-range'), exclude: (one(options, 'exclude') ?? '').split(',').filter(Boolean) },
       check: checkImages && {
         images: checkImages,

@@ -5,3 +5,4 @@ export * from './input-size';
 export * from './cli';
 export * from './int8-search';
 export * from './int8-run';
+export * from './bias-correction';

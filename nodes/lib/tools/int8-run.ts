@@ -2,10 +2,11 @@
 // range method, keep the most sensitive nodes float when the answers still drift, then the
 // shadow check on held-out images. Everything is returned; nothing is written here.
 import { definedOnly, describeAgreement, shadowCheck, type RangeMethod, type ShadowReport, type ShadowThresholds } from '../int8';
+import { buildCorrected, type CorrectedBuild } from './bias-correction';
 import {
   chooseMethod, DEFAULT_TARGET, floatCosts, meets, methodName, mixedPrecision, referenceOf, sensitivities, trial, type AgreementTarget,
 } from './int8-search';
-import { buildQuantized, calibrationInputs, recordCalibration, type BuildOptions, type QuantizeReport } from './quantize';
+import { calibrationInputs, recordCalibration, type BuildOptions, type QuantizeReport } from './quantize';
 
 /** Inputs the sensitivity of each node is measured on: enough to rank, few enough to be quick. */
 const SENSITIVITY_INPUTS = 8;
@@ -13,6 +14,8 @@ const SENSITIVITY_INPUTS = 8;
 export interface Int8SearchOptions {
   method?: RangeMethod | 'auto';
   percentile?: number;
+  /** Correct int8 biases (bias-correction.ts); with `auto`, false leaves it out of the search. Default: on, or searched. */
+  correctBias?: boolean;
   target?: Partial<AgreementTarget>;
   /** Keep sensitive nodes float when the target is not met (default true). */
   mixed?: boolean;
@@ -39,20 +42,20 @@ export async function searchInt8(bytes: Uint8Array, images: Array<string | Buffe
   const started = Date.now();
   const log = options.log ?? ((): void => undefined);
   const target = { ...DEFAULT_TARGET, ...definedOnly(options.target ?? {}) };
-  const base: BuildOptions = { ...options.build };
+  const base: CorrectedBuild = { ...options.build };
   const calibration = await recordCalibration(bytes, calibrationInputs(bytes, images), base.perChannel ?? true);
   log(`recorded ${calibration.histograms.size} activation histograms on ${calibration.inputs.length} images`);
   const reference = await referenceOf(bytes, calibration, images);
   let methods: Int8Search['methods'];
-  let chosen: { method: RangeMethod; percentile?: number };
+  let chosen: { method: RangeMethod; percentile?: number; correctBias: boolean };
   let best;
   if ((options.method ?? 'auto') === 'auto') {
-    const choice = await chooseMethod(calibration, reference, base, target);
+    const choice = await chooseMethod(calibration, reference, base, target, options.correctBias);
     methods = choice.tried;
-    chosen = { method: choice.method, percentile: choice.percentile };
+    chosen = { method: choice.method, percentile: choice.percentile, correctBias: choice.correctBias };
     best = choice.best;
   } else {
-    chosen = { method: options.method as RangeMethod, percentile: options.percentile };
+    chosen = { method: options.method as RangeMethod, percentile: options.percentile, correctBias: options.correctBias !== false };
     best = await trial(calibration, reference, { ...base, ...chosen });
   }
   Object.assign(base, chosen);
@@ -77,7 +80,7 @@ export async function searchInt8(bytes: Uint8Array, images: Array<string | Buffe
   }
   // Built once more so that its metadata says how it was made (the same model otherwise).
   const search = { method: methodName(chosen), target, met, float: float.map((f) => f.node) };
-  const final = buildQuantized(calibration, { ...base, exclude: [...(base.exclude ?? []), ...search.float], search });
+  const final = await buildCorrected(calibration, { ...base, exclude: [...(base.exclude ?? []), ...search.float], search });
   let check: ShadowReport | undefined;
   if (options.check) {
     log(`checking fp32 against int8 on ${options.check.images.length} held-out images`);

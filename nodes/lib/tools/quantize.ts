@@ -10,11 +10,11 @@
 // last convolution stay float: that is where detectors decode boxes in pixels next to scores in
 // 0..1, and one 8-bit range over both would wipe out the scores (what broke the YOLOX int8 model
 // in the shared assets).
-import * as ort from 'onnxruntime-node';
-import { ValueHistogram, chooseRange, inputFeed, modelInputs, uint8Parameters, type Range, type RangeMethod } from '../int8';
+import { ValueHistogram, chooseRange, modelInputs, uint8Parameters, type Range, type RangeMethod } from '../int8';
 import {
-  DATA_TYPE, OnnxGraph, attributeFloat, attributeInts, floatTensor, intAttribute, makeNode, tensorValueInfo, tensorValues, type GraphNode, type Tensor,
+  DATA_TYPE, OnnxGraph, attributeFloat, attributeInts, floatTensor, intAttribute, makeNode, tensorValues, type GraphNode, type Tensor,
 } from '../onnx';
+import { openProbe } from './probe';
 
 /** Operators with stored weights that run as int8 kernels. */
 const COMPUTE_OPS = new Set(['Conv', 'MatMul', 'Gemm']);
@@ -74,6 +74,11 @@ export interface BuildOptions {
   percentile?: number;
   /** Recorded in the model's metadata: what chose the method and the float nodes. */
   search?: unknown;
+  /**
+   * Added to int8 compute nodes' biases, by node name, one value per output channel: what bias
+   * correction measured int8 rounding to move each channel's mean by (see bias-correction.ts).
+   */
+  biasShift?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface QuantizeOptions extends BuildOptions {
@@ -263,35 +268,11 @@ function foldBatchNorms(graph: OnnxGraph): number {
 
 /**
  * Every tensor's values over every calibration input, as histograms: one pass for each tensor's
- * range, one for its histogram over that range. The probe model gives each tensor as an output;
- * basic optimisation only, as fusions would take away the tensors being read.
+ * range, one for its histogram over that range.
  */
 async function recordHistograms(graph: OnnxGraph, tensors: string[], inputs: Float32Array[]): Promise<Map<string, ValueHistogram>> {
-  const probe = OnnxGraph.read(graph.encode());
-  const taken = new Set(probe.nodes.flatMap((n) => [...n.inputs, ...n.outputs]));
-  const outputs = new Map<string, string>();
-  const graphInputs = new Set(probe.inputs.map((v) => v.name));
-  const existing = new Set(probe.outputs.map((o) => o.name));
-  for (const t of tensors) {
-    if (existing.has(t)) {
-      outputs.set(t, t);
-      continue;
-    }
-    // A graph input cannot be an output as well: it goes out through an Identity.
-    const out = graphInputs.has(t) ? probe.freshName(`${t}_calibration`, taken) : t;
-    if (out !== t) probe.nodes.push(makeNode('Identity', [t], [out]));
-    probe.outputs.push(tensorValueInfo(out, DATA_TYPE.float32));
-    outputs.set(t, out);
-  }
-  const session = await ort.InferenceSession.create(probe.encode(), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
-  const feed = inputFeed(session);
-  const fetches = [...new Set(outputs.values())];
-  const each = async (visit: (t: string, values: Float32Array) => void): Promise<void> => {
-    for (const data of inputs) {
-      const result = await session.run(feed(data), fetches);
-      for (const [t, out] of outputs) visit(t, result[out].data as Float32Array);
-    }
-  };
+  const probe = await openProbe(graph.encode(), tensors, inputs);
+  const each = probe.each.bind(probe);
   try {
     const ranges = new Map<string, Range>();
     await each((t, values) => {
@@ -307,7 +288,7 @@ async function recordHistograms(graph: OnnxGraph, tensors: string[], inputs: Flo
     await each((t, values) => histograms.get(t)!.add(values));
     return histograms;
   } finally {
-    await session.release();
+    await probe.release();
   }
 }
 
@@ -341,7 +322,7 @@ function dequantizedConstant(
 
 /** A Conv / MatMul / Gemm's stored weight in int8 and its bias in int32, read through DequantizeLinear. */
 function storedInputsInInt8(
-  graph: OnnxGraph, node: GraphNode, inputScale: number, perChannel: boolean, reduceRange: boolean, taken: Set<string>,
+  graph: OnnxGraph, node: GraphNode, inputScale: number, perChannel: boolean, reduceRange: boolean, taken: Set<string>, shift?: Float32Array,
 ): { nodes: GraphNode[]; weight: string; bias?: string } {
   const weight = graph.initializer(node.inputs[1])!;
   const transB = node.op === 'Gemm' && attributeValue(node, 'transB') === 1;
@@ -349,10 +330,13 @@ function storedInputsInInt8(
   const axis = !perChannel ? undefined : node.op === 'Conv' || transB ? 0 : 1;
   const { values, scales } = quantizeWeight(weight, axis, reduceRange);
   const w = dequantizedConstant(graph, taken, weight.name, values, weight.dims, scales, axis);
-  const biasName = node.inputs[2];
+  // A MatMul has no bias to shift; a Conv or Gemm without one gets one when there is a shift.
+  const canHaveBias = node.op !== 'MatMul';
+  const biasName = node.inputs[2] || (shift && canHaveBias ? graph.freshName(`${node.name}_bias`, taken) : '');
   if (!biasName) return { nodes: [w.node], weight: w.output };
   // int32 bias in the accumulator's scale: input scale x weight scale (per channel).
-  const bias = tensorValues(graph.initializer(biasName)!) as Float32Array;
+  const stored = node.inputs[2] ? (tensorValues(graph.initializer(biasName)!) as Float32Array) : new Float32Array(shift!.length);
+  const bias = shift ? Float32Array.from(stored, (v, c) => v + shift[c]) : stored;
   const biasScales = Float32Array.from(scales, (s) => inputScale * s);
   const channelScale = (c: number): number => biasScales[axis === undefined ? 0 : c];
   const quantizedBias = Int32Array.from(bias, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / channelScale(c)))));
@@ -411,8 +395,20 @@ function rangeOf(calibration: Calibration, tensor: string, histogram: ValueHisto
   return known.get(tensor)!;
 }
 
-/** An int8 model from recorded calibration, with the ranges `options.method` chooses. */
-export function buildQuantized(calibration: Calibration, options: BuildOptions = {}): QuantizeReport {
+interface Quantization extends Plan {
+  /** The prepared float graph, the scales and zero points already stored in it. */
+  graph: OnnxGraph;
+  perChannel: boolean;
+  method: RangeMethod;
+  /** Tensor names in use: new names are made fresh against it. */
+  taken: Set<string>;
+  paramsOf(tensor: string): { scale: number; scaleName: string; zeroPointName: string };
+  /** QuantizeLinear and DequantizeLinear of a planned tensor with its scale; `output` is the copy readers take. */
+  qdqFor(tensor: string): { nodes: GraphNode[]; output: string };
+}
+
+/** What a build decides before rewriting: the plan, each activation's range, scale and zero point. */
+function quantization(calibration: Calibration, options: BuildOptions): Quantization {
   const graph = OnnxGraph.read(calibration.prepared);
   const perChannel = (options.perChannel ?? true) && graph.opset >= 13;
   const method = options.method ?? 'min-max';
@@ -420,7 +416,8 @@ export function buildQuantized(calibration: Calibration, options: BuildOptions =
     const h = calibration.histograms.get(t);
     return h && h.max - h.min;
   };
-  const { region, tensors, scaleOf, folded } = plan(graph, new Set(options.exclude ?? []), options.only && new Set(options.only), spanOf);
+  const planned = plan(graph, new Set(options.exclude ?? []), options.only && new Set(options.only), spanOf);
+  const { region, tensors, scaleOf } = planned;
   if (!region.size) throw new Error('nothing to quantize: every Conv, MatMul and Gemm is left in float');
   // Tensors float code reads next (a detector's scores, a classifier's logits) keep every value
   // seen: their extremes are the answer (see int8/ranges.ts).
@@ -436,8 +433,6 @@ export function buildQuantized(calibration: Calibration, options: BuildOptions =
     const known = groupRange.get(lead);
     groupRange.set(lead, known ? { min: Math.min(known.min, r.min), max: Math.max(known.max, r.max) } : r);
   }
-  const count = calibration.inputs.length;
-  const foldedBatchNorms = calibration.foldedBatchNorms;
   const taken = new Set(graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs]));
   graph.inputs.forEach((v) => taken.add(v.name));
   const parameters = new Map<string, { scale: number; scaleName: string; zeroPointName: string }>();
@@ -450,15 +445,50 @@ export function buildQuantized(calibration: Calibration, options: BuildOptions =
     parameters.set(lead, { scale, scaleName, zeroPointName });
   }
   const paramsOf = (t: string): { scale: number; scaleName: string; zeroPointName: string } => parameters.get(scaleOf.get(t)!)!;
-
-  // Each planned tensor: quantized and dequantized right where it is made; readers take the copy.
-  const dequantized = new Map<string, string>();
-  const qdqFor = (t: string): GraphNode[] => {
+  const qdqFor = (t: string): { nodes: GraphNode[]; output: string } => {
     const p = paramsOf(t);
     const q = graph.freshName(`${t}_quantized`, taken);
     const dq = graph.freshName(`${t}_dequantized`, taken);
-    dequantized.set(t, dq);
-    return [makeNode('QuantizeLinear', [t, p.scaleName, p.zeroPointName], [q]), makeNode('DequantizeLinear', [q, p.scaleName, p.zeroPointName], [dq])];
+    return { nodes: [makeNode('QuantizeLinear', [t, p.scaleName, p.zeroPointName], [q]), makeNode('DequantizeLinear', [q, p.scaleName, p.zeroPointName], [dq])], output: dq };
+  };
+  return { ...planned, graph, perChannel, method, taken, paramsOf, qdqFor };
+}
+
+/**
+ * The float model with, beside each int8 compute node, its int8 twin: reading the float input
+ * through the int8 input's QuantizeLinear / DequantizeLinear, with int8 weights, writing an
+ * output of its own. Run over calibration, the two outputs differ by that node's own int8 error
+ * (what bias correction measures), free of what the nodes before it got wrong.
+ */
+export function buildTwinProbe(calibration: Calibration, options: BuildOptions = {}): { bytes: Uint8Array; twins: Array<{ node: string; float: string; int8: string; channelAxisFromEnd: boolean }> } {
+  const { graph, region, perChannel, taken, paramsOf, qdqFor } = quantization(calibration, options);
+  const twins: Array<{ node: string; float: string; int8: string; channelAxisFromEnd: boolean }> = [];
+  const rewritten: GraphNode[] = [];
+  for (const node of graph.nodes) {
+    rewritten.push(node);
+    if (!region.has(node) || !COMPUTE_OPS.has(node.op) || node.op === 'MatMul') continue;
+    const input = qdqFor(node.inputs[0]);
+    const stored = storedInputsInInt8(graph, node, paramsOf(node.inputs[0]).scale, perChannel, options.reduceRange === true, taken);
+    const output = graph.freshName(`${node.outputs[0]}_int8_twin`, taken);
+    const reads = [input.output, stored.weight, ...(stored.bias ? [stored.bias] : [])];
+    rewritten.push(...input.nodes, ...stored.nodes, { ...node, name: graph.freshName(`${node.name}_int8_twin`, taken), inputs: reads, outputs: [output] });
+    twins.push({ node: node.name, float: node.outputs[0], int8: output, channelAxisFromEnd: node.op !== 'Conv' });
+  }
+  graph.nodes = rewritten;
+  return { bytes: graph.encode(), twins };
+}
+
+/** An int8 model from recorded calibration, with the ranges `options.method` chooses. */
+export function buildQuantized(calibration: Calibration, options: BuildOptions = {}): QuantizeReport {
+  const { graph, region, tensors, folded, perChannel, method, taken, paramsOf, qdqFor: made } = quantization(calibration, options);
+  const count = calibration.inputs.length;
+  const foldedBatchNorms = calibration.foldedBatchNorms;
+  // Each planned tensor: quantized and dequantized right where it is made; readers take the copy.
+  const dequantized = new Map<string, string>();
+  const qdqFor = (t: string): GraphNode[] => {
+    const { nodes, output } = made(t);
+    dequantized.set(t, output);
+    return nodes;
   };
   const planned = new Set(tensors);
   const rewritten: GraphNode[] = [];
@@ -473,7 +503,7 @@ export function buildQuantized(calibration: Calibration, options: BuildOptions =
     }
     const reads = node.inputs.map((i) => dequantized.get(i) ?? i);
     if (region.has(node) && COMPUTE_OPS.has(node.op)) {
-      const stored = storedInputsInInt8(graph, node, paramsOf(node.inputs[0]).scale, perChannel, options.reduceRange === true, taken);
+      const stored = storedInputsInInt8(graph, node, paramsOf(node.inputs[0]).scale, perChannel, options.reduceRange === true, taken, options.biasShift?.get(node.name));
       rewritten.push(...stored.nodes);
       reads[1] = stored.weight;
       if (stored.bias) reads[2] = stored.bias;
@@ -494,6 +524,7 @@ export function buildQuantized(calibration: Calibration, options: BuildOptions =
   graph.setMetadata('edge_ai_quantization', JSON.stringify({
     format: 'QDQ', activations: 'uint8', weights: options.reduceRange ? 'int7' : 'int8', perChannel, calibration: method,
     ...(method === 'percentile' ? { percentile: options.percentile ?? 99.99 } : {}), calibrationInputs: count,
+    ...(options.biasShift?.size ? { biasCorrection: 'empirical' } : {}),
     ...(options.exclude?.length ? { float: options.exclude } : {}), ...(options.search ? { search: options.search } : {}),
   }));
   return { bytes: graph.encode(), quantizedNodes, activations: tensors.length, weights, calibrationInputs: count, foldedBatchNorms, opset: graph.opset };
