@@ -11,10 +11,10 @@ const path = require('node:path');
 const tar = require('tar');
 const ort = require('onnxruntime-node');
 const { models, images, root } = require('../helpers/paths');
-const { tinyClassifier } = require('../helpers/onnx-builder');
+const { buildModel, tinyClassifier } = require('../helpers/onnx-builder');
 const {
   generateSigningKeys, TrustedKeys, keyId, signedHeader, receiveBundle, HEADER_BYTES, parseManifest, checkApplicable, compareVersions,
-  makePayload, signPayload, verifyBundleFile, openPayload, goldenAnswers, goldenMismatch, MANIFEST_FILE, UpdateStore,
+  makePayload, signPayload, verifyBundleFile, openPayload, goldenAnswers, goldenMismatch, MANIFEST_FILE, UpdateStore, Updater, RollbackWatch, fleetStatus,
 } = require('../../dist/lib/update');
 const { answerOf, inputFeed, modelInputs, modelTask } = require('../../dist/lib/int8');
 
@@ -271,13 +271,13 @@ describe('update store: install, rollback, and what a restart finds', () => {
   it('installs a version whole, keeps the one before for a rollback, and keeps no more', () => {
     let t = Date.parse('2026-12-03T10:00:00Z');
     const store = new UpdateStore(path.join(dir, 'yard'), () => t);
-    store.install(...unpacked(store, '1.0', 'model one'), 'k1');
+    store.install(...unpacked(store, '1.0', 'model one'), 'k1', 'b1');
     t += 60000;
-    const second = store.install(...unpacked(store, '1.1', 'model two'), 'k1');
+    const second = store.install(...unpacked(store, '1.1', 'model two'), 'k1', 'b');
     assert.equal(fs.readFileSync(store.servedFile(), 'utf8'), 'model two');
     assert.deepEqual([store.state().current.version, store.state().previous.version, store.state().applied], ['1.1', '1.0', '1.1']);
     assert.equal(second.since, '2026-12-03T10:01:00.000Z');
-    store.install(...unpacked(store, '1.2', 'model three'), 'k1');
+    store.install(...unpacked(store, '1.2', 'model three'), 'k1', 'b');
     assert.equal(fs.readdirSync(path.join(store.root, 'versions')).length, 2);
     const back = store.rollback('error rate 40 % in the first 10 minutes');
     assert.equal(back.version, '1.1');
@@ -286,14 +286,14 @@ describe('update store: install, rollback, and what a restart finds', () => {
     // The counter stays at the newest applied: 1.2 cannot come back unsigned for a downgrade.
     assert.equal(store.state().applied, '1.2');
     assert.equal(store.rollback('again'), undefined, 'one step back only');
-    store.install(...unpacked(store, '0.9', 'old model', true), 'k1');
+    store.install(...unpacked(store, '0.9', 'old model', true), 'k1', 'b');
     assert.equal(store.state().applied, '0.9', 'a signed downgrade moves the counter with it');
   });
 
   it('after a cut between the switch and the copy, a restart serves the version the state names', () => {
     const store = new UpdateStore(path.join(dir, 'yard'));
-    store.install(...unpacked(store, '1.0', 'model one'), 'k1');
-    store.install(...unpacked(store, '2.0', 'model two'), 'k1');
+    store.install(...unpacked(store, '1.0', 'model one'), 'k1', 'b');
+    store.install(...unpacked(store, '2.0', 'model two'), 'k1', 'b');
     // The served file still the old one, half a copy beside it, a half-received bundle in staging.
     fs.writeFileSync(store.servedFile(), 'model one');
     fs.writeFileSync(`${store.servedFile()}.partial`, 'model t');
@@ -302,5 +302,119 @@ describe('update store: install, rollback, and what a restart finds', () => {
     assert.equal(again.reconcile().version, '2.0');
     assert.equal(fs.readFileSync(again.servedFile(), 'utf8'), 'model two');
     assert.deepEqual(fs.readdirSync(again.staging), []);
+  });
+});
+
+describe('a device applying bundles', function () {
+  this.timeout(120000);
+  let dir;
+  let keys;
+  const photos = ['hot_dog.jpg', 'parrot.jpg', 'orange.jpg', 'fruits.jpg'].map((p) => path.join(images, p));
+  /** The same signature as tinyClassifier, the opposite answers: the least red, green or blue channel wins. */
+  const contrary = () => buildModel({
+    nodes: [['ReduceMean', ['image'], ['mean'], { axes: [2, 3], keepdims: 0 }], ['Neg', ['mean'], ['scores']]],
+    inputs: [['image', 'float32', [1, 3, 8, 8]]],
+    outputs: [['scores', 'float32', [1, 3]]],
+  });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-updater-'));
+    keys = generateSigningKeys();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A signed bundle of `bytes` at `version`, with the photos' answers from `goldenFrom` (default: the model itself). */
+  async function bundleOf(name, version, bytes, { goldenFrom, key = keys } = {}) {
+    const model = path.join(dir, `${name}.onnx`);
+    fs.writeFileSync(model, bytes);
+    const payloadFile = path.join(dir, `${name}.tgz`);
+    const manifest = await makePayload(model, { name: 'tiny', version, golden: photos }, payloadFile);
+    if (goldenFrom) {
+      // The golden answers of another model, signed all the same: the canary must catch it.
+      const made = path.join(dir, `${name}-x`);
+      fs.mkdirSync(made);
+      await tar.x({ file: payloadFile, cwd: made });
+      const answers = await goldenAnswers(goldenFrom, photos);
+      const edited = { ...manifest, golden: manifest.golden.map((g, i) => ({ ...g, answer: answers[i] })) };
+      fs.writeFileSync(path.join(made, MANIFEST_FILE), JSON.stringify(edited));
+      await tar.c({ gzip: true, file: payloadFile, cwd: made, portable: true }, [MANIFEST_FILE, 'model.onnx', ...manifest.golden.map((g) => g.file)]);
+    }
+    const out = path.join(dir, `${name}.bundle`);
+    await signPayload(payloadFile, key.privatePem, out);
+    return fs.readFileSync(out);
+  }
+
+  it('applies a newer bundle after its canary, knows the same one again, and refuses what it must with the old model serving', async () => {
+    let now = Date.now();
+    const store = new UpdateStore(path.join(dir, 'device'), () => now);
+    const updater = new Updater({ store, trust: new TrustedKeys(keys.publicPem), maxBytes: 10 * MB, packageVersion: '0.1.0', now: () => now });
+    const v1 = await bundleOf('v1', '1.0', tinyClassifier());
+    let outcome = await updater.apply(chunks(v1));
+    assert.equal(outcome.result, 'applied', outcome.reason);
+    assert.deepEqual(fs.readFileSync(store.servedFile()), tinyClassifier());
+    assert.equal((await updater.apply(chunks(v1))).result, 'current', 'a retained bundle delivered again');
+    const served = () => fs.readFileSync(store.servedFile());
+    const refused = async (bytes, reason, version) => {
+      const before = served();
+      const result = await updater.apply(chunks(bytes));
+      assert.equal(result.result, 'refused');
+      assert.match(result.reason, reason);
+      assert.deepEqual(served(), before, 'the old model still serves');
+      assert.equal(store.state().current.version, '1.0');
+      const { last } = store.state();
+      assert.deepEqual([last.result, last.reason, last.version], ['refused', result.reason, version]);
+      assert.deepEqual(fs.readdirSync(store.staging), [], 'nothing left in staging');
+    };
+    await refused(await bundleOf('wrong-answers', '2.0', contrary(), { goldenFrom: tinyClassifier() }), /answers golden frame golden\/00\d.jpg with top-1 class \d, expected \d/, '2.0');
+    await refused(await bundleOf('older', '0.9', tinyClassifier(8, { note: 'older' })), /version 0.9 is older than 1.0, applied before/, '0.9');
+    await refused(await bundleOf('foreign', '3.0', tinyClassifier(), { key: generateSigningKeys() }), /which this device does not trust/);
+    await refused(flip(await bundleOf('flipped', '3.0', tinyClassifier()), 2000), /signature does not match its contents/);
+    const v3 = await bundleOf('v3', '3.0', tinyClassifier(8, { note: 'three' }));
+    await refused(v3.subarray(0, v3.length - 1), /truncated/);
+    now += 200 * 86400000;
+    await refused(v3, /it expired at/, '3.0');
+    now -= 200 * 86400000;
+    // A different model, right answers: applied, the one before kept for a rollback.
+    outcome = await updater.apply(chunks(await bundleOf('v2', '2.0', contrary())));
+    assert.equal(outcome.result, 'applied', outcome.reason);
+    assert.deepEqual([store.state().current.version, store.state().previous.version], ['2.0', '1.0']);
+  });
+
+  it('takes bundles one at a time, in the order they came', async () => {
+    const store = new UpdateStore(path.join(dir, 'serial'));
+    const updater = new Updater({ store, trust: new TrustedKeys(keys.publicPem), maxBytes: 10 * MB, packageVersion: '0.1.0' });
+    const [a, b] = [await bundleOf('a', '1.0', tinyClassifier(8, { n: 'a' })), await bundleOf('b', '1.1', tinyClassifier(8, { n: 'b' }))];
+    const results = await Promise.all([updater.apply(chunks(a)), updater.apply(chunks(b)), updater.apply(chunks(a))]);
+    assert.deepEqual(results.map((r) => r.result), ['applied', 'applied', 'refused']);
+    assert.match(results[2].reason, /version 1.0 is older than 1.1/);
+    assert.equal(store.state().current.version, '1.1');
+  });
+});
+
+describe('after an update: the rollback watch and the fleet status', () => {
+  it('rolls back when failures pass the rate once enough runs are in, only inside the window, once', () => {
+    let now = 0;
+    const watch = new RollbackWatch({ windowMs: 600000, maxErrorRate: 0.2, minRuns: 10 }, () => now);
+    assert.equal(watch.record(false), undefined, 'nothing is watched before an update');
+    watch.start();
+    for (let i = 0; i < 9; i++) assert.equal(watch.record(i % 2 === 0), undefined, 'too few runs to judge');
+    now = 90000;
+    assert.equal(watch.record(false), '5 of 10 runs failed in the 1.5 min after the update (more than 20 %)');
+    assert.equal(watch.watching, false, 'the window closes with the rollback');
+    assert.equal(watch.record(false), undefined);
+    // A healthy update: a failure now and then stays under the rate; after the window nothing counts.
+    watch.start();
+    for (let i = 0; i < 50; i++) assert.equal(watch.record(i % 10 !== 0), undefined);
+    now += 600000;
+    for (let i = 0; i < 50; i++) assert.equal(watch.record(false), undefined);
+    assert.throws(() => new RollbackWatch({ windowMs: 1, maxErrorRate: 2, minRuns: 1 }), /maxErrorRate 0..1/);
+  });
+
+  it('says which model and version a device serves, since when, and how its last update went', () => {
+    assert.deepEqual(fleetStatus('pi-7', {}), { device: 'pi-7' });
+    const current = { name: 'yard', version: '1.2', sha256: 'a'.repeat(64), keyId: 'k'.repeat(32), since: '2026-12-03T10:00:00.000Z', format: 'onnx', folder: 'f', model: 'model.onnx', bundle: 'b' };
+    const last = { result: 'refused', version: '0.9', reason: 'version 0.9 is older than 1.2, applied before', at: '2026-12-03T11:00:00.000Z' };
+    assert.deepEqual(fleetStatus('pi-7', { current, previous: { ...current, version: '1.1' }, applied: '1.2', last }), {
+      device: 'pi-7', model: 'yard', version: '1.2', sha256: 'a'.repeat(64), keyId: 'k'.repeat(32), since: '2026-12-03T10:00:00.000Z', previous: '1.1', last,
+    });
   });
 });

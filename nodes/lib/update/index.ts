@@ -7,3 +7,6 @@ export * from './payload';
 export * from './golden';
 export * from './make';
 export * from './store';
+export * from './updater';
+export * from './rollback';
+export * from './report';

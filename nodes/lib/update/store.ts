@@ -20,6 +20,8 @@ export interface InstalledModel {
   model: string;
   labels?: string;
   keyId: string;
+  /** SHA-256 of the bundle's payload: the same bundle delivered again is known by it. */
+  bundle: string;
   since: string;
 }
 
@@ -105,7 +107,7 @@ export class UpdateStore {
    * version; the one before becomes the previous, kept for a rollback. A downgrade the manifest
    * allows moves the anti-rollback counter down with it.
    */
-  install(unpacked: string, manifest: Manifest, keyId: string): InstalledModel {
+  install(unpacked: string, manifest: Manifest, keyId: string, bundle: string): InstalledModel {
     const folder = `${manifest.version}-${manifest.model.sha256.slice(0, 12)}`;
     const target = path.join(this.#versions, folder);
     rmSync(target, { recursive: true, force: true });
@@ -114,7 +116,7 @@ export class UpdateStore {
     syncFolder(this.#versions);
     const installed: InstalledModel = {
       name: manifest.name, version: manifest.version, sha256: manifest.model.sha256, format: manifest.model.format, folder,
-      model: manifest.model.file, ...(manifest.labels ? { labels: manifest.labels.file } : {}), keyId, since: new Date(this.#now()).toISOString(),
+      model: manifest.model.file, ...(manifest.labels ? { labels: manifest.labels.file } : {}), keyId, bundle, since: new Date(this.#now()).toISOString(),
     };
     const state = this.state();
     const applied = state.applied && compareVersions(state.applied, manifest.version) > 0 && !manifest.allowDowngrade ? state.applied : manifest.version;
