@@ -10,7 +10,7 @@ const path = require('node:path');
 const { root, models, images } = require('../helpers/paths');
 const { tinyClassifier } = require('../helpers/onnx-builder');
 const {
-  ValueHistogram, chooseRange, quantizationError, uint8Parameters, compareAnswers, judge, choosePromotion, promotionThresholds, shadowCheck, shadowReportPath,
+  ValueHistogram, chooseRange, quantizationError, uint8Parameters, compareAnswers, describeAgreement, judge, choosePromotion, promotionThresholds, shadowCheck, shadowReportPath,
 } = require('../../dist/lib/int8');
 
 const cli = path.join(root, 'bin', 'edge-ai-model.js');
@@ -105,6 +105,13 @@ describe('int8 agreement', () => {
     assert.equal(a.rate, 0.75);
     assert.equal(a.stable, 10);
     assert.equal(a.stableAgreed, 9);
+    // fp32 leads by 0.8 everywhere: every image counts where fp32's lead is clear.
+    assert.deepEqual([a.clear, a.clearAgreed], [12, 9]);
+    assert.match(describeAgreement(a), /; 9\/12 where fp32 leads by 0.1 or more$/);
+    // Two near-equal classes (0.52 against 0.48): int8 taking the other is no clear disagreement.
+    const close = { kind: 'classification', top1: 0, probabilities: Float32Array.of(0.52, 0.48) };
+    const b = compareAnswers([[close, c(1)], [c(0), c(0)]]);
+    assert.deepEqual([b.agreed, b.clear, b.clearAgreed], [1, 1, 1]);
     const verdict = judge({ images: 12, agreement: a, speedup: 2, sizeRatio: 0.3 }, { minAgreement: 0.85, maxAdded: 0.05, minSpeedup: 1.2 });
     assert.equal(verdict.passed, true, verdict.failures.join('; '));
     const slow = judge({ images: 4, agreement: a, speedup: 0.9, sizeRatio: 0.3 }, { minAgreement: 0.95, maxAdded: 0.05, minSpeedup: 1.2 });

@@ -514,11 +514,11 @@ export function buildQuantized(calibration: Calibration, options: BuildOptions =
     rewritten.push({ ...node, inputs: reads, outputs });
     for (const output of outputs) if (planned.has(output)) rewritten.push(...qdqFor(output));
   }
-  // Float weights now only reached through their int8 copies are dropped.
+  // Float weights now only reached through their int8 copies, and the bounds of folded Clips, are dropped.
   const stillRead = new Set(rewritten.flatMap((n) => n.inputs));
   for (const node of region) {
-    if (!COMPUTE_OPS.has(node.op)) continue;
-    for (const stored of node.inputs.slice(1)) if (stored && !stillRead.has(stored)) graph.deleteInitializer(stored);
+    if (!COMPUTE_OPS.has(node.op) && !folded.has(node)) continue;
+    for (const stored of node.inputs.slice(1)) if (stored && !stillRead.has(stored) && graph.initializer(stored)) graph.deleteInitializer(stored);
   }
   graph.nodes = rewritten;
   graph.setMetadata('edge_ai_quantization', JSON.stringify({
