@@ -196,6 +196,10 @@ describe('the editor in a real browser', function () {
       // The package's folder stays open after the first import.
       if (!(await entry.isVisible())) await dialog.getByText('@edgeflow/node-red-edge-ai', { exact: true }).click();
       await entry.click();
+      // Selecting the example fetches its flow, which enables Import; a click that came before
+      // the list was ready selects nothing (seen once on a loaded CI machine): select it again.
+      const importEnabled = () => page.waitForFunction(() => !document.querySelector('#red-ui-clipboard-dialog-ok')?.hasAttribute('disabled'), null, { timeout: 10000 }).then(() => true, () => false);
+      for (let attempt = 1; attempt < 3 && !(await importEnabled()); attempt++) await entry.click();
       await dialog.locator('#red-ui-clipboard-dialog-import-opt-new').click();
       await page.click('#red-ui-clipboard-dialog-ok');
       await page.waitForFunction(() => RED.view.state() === RED.state.IMPORT_DRAGGING);
