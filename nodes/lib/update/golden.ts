@@ -10,21 +10,26 @@ import type { GoldenFrame } from './manifest';
 /** Pixels of rounding kept in a golden box. */
 const BOX_DECIMALS = 1;
 
-/** The answers an ONNX model gives on `images` (files or Buffers), as a manifest stores them. */
-export async function goldenAnswers(onnx: Uint8Array, images: Array<string | Buffer>): Promise<Array<GoldenFrame['answer']>> {
+/** The answers an ONNX model gives on `images` (files or Buffers), decoded as the model node decodes them. */
+export async function answersOn(onnx: Uint8Array, images: Array<string | Buffer>): Promise<Answer[]> {
   const task = modelTask(onnx);
-  if (task.kind === 'raw') throw new Error('golden frames need a model whose outputs the model node decodes (a classifier or a detector); this one is raw');
   const session = await ort.InferenceSession.create(onnx, { logSeverityLevel: 3, intraOpNumThreads: 1 });
   try {
-    const answers: Array<GoldenFrame['answer']> = [];
+    const answers: Answer[] = [];
     for await (const tensor of modelTensors(onnx, images)) {
       const outputs = await session.run({ [session.inputNames[0]]: new ort.Tensor(tensor.type, tensor.data, tensor.dims) });
-      answers.push(stored(answerOf(task, outputs as never, session.outputNames)));
+      answers.push(answerOf(task, outputs as never, session.outputNames));
     }
     return answers;
   } finally {
     await session.release();
   }
+}
+
+/** The answers as a manifest stores them. */
+export async function goldenAnswers(onnx: Uint8Array, images: Array<string | Buffer>): Promise<Array<GoldenFrame['answer']>> {
+  if (modelTask(onnx).kind === 'raw') throw new Error('golden frames need a model whose outputs the model node decodes (a classifier or a detector); this one is raw');
+  return (await answersOn(onnx, images)).map(stored);
 }
 
 const round = (v: number): number => Math.round(v * 10 ** BOX_DECIMALS) / 10 ** BOX_DECIMALS;

@@ -2,7 +2,7 @@
 // from a model file (its signature, preprocessing and golden answers worked out here, as the
 // model node will see them), signed into a bundle, and verified as a device would.
 import { createHash, createPrivateKey } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { examineModel, isTflite } from '../model';
@@ -13,6 +13,7 @@ import { goldenAnswers } from './golden';
 import { MANIFEST_FORMAT, parseManifest, type Manifest } from './manifest';
 import { MANIFEST_FILE, openPayload, writePayload } from './payload';
 import { keyId, type TrustedKeys } from './keys';
+import { replaceFile } from './store';
 
 export interface PayloadOptions {
   name: string;
@@ -87,7 +88,18 @@ function checkedForMaking(text: string): Manifest {
   }
 }
 
-/** Sign a payload into a bundle at `out` (written whole: a temporary file, flushed, renamed). */
+/** A file's bytes a megabyte at a time (replaceFile writes synchronously). */
+function* chunksOf(file: string): Generator<Buffer> {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    for (let n; (n = readSync(fd, buffer)) > 0;) yield buffer.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Sign a payload into a bundle at `out` (written whole: store.ts's replaceFile). */
 export async function signPayload(payloadFile: string, privateKeyPem: string, out: string): Promise<{ keyId: string; bytes: number }> {
   const hash = createHash('sha256');
   let length = 0;
@@ -97,19 +109,10 @@ export async function signPayload(payloadFile: string, privateKeyPem: string, ou
   }
   const key = createPrivateKey(privateKeyPem);
   const header = signedHeader(key, hash.digest(), length);
-  const partial = `${out}.partial-${process.pid}`;
-  const fd = openSync(partial, 'w');
-  try {
+  replaceFile(out, (fd) => {
     writeSync(fd, header);
-    for await (const chunk of createReadStream(payloadFile)) writeSync(fd, chunk as Buffer);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(partial, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(partial, out);
+    for (const chunk of chunksOf(payloadFile)) writeSync(fd, chunk);
+  });
   return { keyId: keyId(key), bytes: header.length + length };
 }
 

@@ -5,14 +5,12 @@
 // reconnect) changes nothing. What happened is recorded in the store for the status topic.
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { EdgeAiError } from '../errors';
-import { answerOf, modelTask, modelTensors } from '../int8';
 import { isTflite, modelChecker } from '../model';
 import { readOnnxModelInfo } from '../onnx';
 import { importTflite } from '../tflite';
 import { receiveBundle } from './envelope';
-import { goldenMismatch } from './golden';
+import { answersOn, goldenMismatch } from './golden';
 import { checkApplicable, type Manifest, type TensorSignature } from './manifest';
 import { openPayload } from './payload';
 import type { TrustedKeys } from './keys';
@@ -51,20 +49,11 @@ export async function canaryCheck(modelFile: string, manifest: Manifest, folder:
     const [found, said] = [signatureText(info[side]), signatureText(manifest.signature[side])];
     if (found !== said) throw new EdgeAiError('bundleRefused', { reason: `its model's ${side} are ${found}, not the manifest's ${said}` });
   }
-  if (!manifest.golden.length) return;
-  const task = modelTask(onnx);
-  const session = await ort.InferenceSession.create(onnx, { logSeverityLevel: 3, intraOpNumThreads: 1 });
-  try {
-    let k = 0;
-    for await (const tensor of modelTensors(onnx, manifest.golden.map((g) => path.join(folder, g.file)))) {
-      const outputs = await session.run({ [session.inputNames[0]]: new ort.Tensor(tensor.type, tensor.data, tensor.dims) });
-      const why = goldenMismatch(manifest.golden[k].answer, answerOf(task, outputs as never, session.outputNames));
-      if (why) throw new EdgeAiError('bundleRefused', { reason: `its model answers golden frame ${manifest.golden[k].file} with ${why}` });
-      k++;
-    }
-  } finally {
-    await session.release();
-  }
+  const answers = await answersOn(onnx, manifest.golden.map((g) => path.join(folder, g.file)));
+  manifest.golden.forEach((golden, k) => {
+    const why = goldenMismatch(golden.answer, answers[k]);
+    if (why) throw new EdgeAiError('bundleRefused', { reason: `its model answers golden frame ${golden.file} with ${why}` });
+  });
 }
 
 export class Updater {
