@@ -1,6 +1,8 @@
 // edge-ai-model: config node for one ONNX model. The model is loaded in a worker owned by the
 // shared registry; this node and every node using it hold a lease, the last release stops it.
+// With source "update", it serves what an edge-ai-model-update node installs.
 import './supported-platform';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
@@ -9,7 +11,8 @@ import { health } from './lib/health';
 import { choosePromotion, promotionThresholds, type PromotionSettings } from './lib/int8';
 import { expandPath } from './lib/paths';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
-import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
+import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, servedModelConfig, type ModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
+import { checkModelName, fleetStatus, updateDevice, updatesFolder, type UpdateDevice } from './lib/update';
 import type { PreprocessSpec } from './lib/image';
 
 export interface ModelNode extends Node {
@@ -17,6 +20,22 @@ export interface ModelNode extends Node {
   acquire(): ModelLease;
   /** Preprocessing for "from model" mode, once the model has loaded. */
   preprocessSpec(info: ModelInfo): PreprocessSpec;
+  /** With source "update": where its bundles are applied (an edge-ai-model-update node feeds it). */
+  updates?: UpdateDevice;
+}
+
+/** The model an update-fed node serves: once the first bundle is installed, the store's served file. */
+async function servedConfig(def: ModelNodeDef, device: UpdateDevice, baseDir: string): Promise<ModelConfig> {
+  await device.served();
+  const { current } = device.store.state();
+  return servedModelConfig(def, { model: device.store.servedFile(), labels: current?.labels ? device.store.servedLabels() : undefined }, baseDir);
+}
+
+/** The update device of a node whose source is "update"; a bad name throws the settings error. */
+function deviceOf(def: ModelNodeDef, baseDir: string): UpdateDevice | undefined {
+  if (def.source !== 'update') return undefined;
+  const name = checkModelName(def.update);
+  return updateDevice(name, updatesFolder(baseDir, name));
 }
 
 type ModelNodeDef = NodeDef & ModelNodeSettings & PromotionSettings;
@@ -27,7 +46,7 @@ module.exports = function register(RED: NodeAPI): void {
     const node = this;
     const baseDir = RED.settings.userDir ?? process.cwd();
     // An unnamed model node is named after its model in the log ("[edge-ai-model:yolov8n-coco]"), as in the editor.
-    node.name ||= def.source === 'catalogue' ? String(def.catalogue ?? '') : path.basename(String(def.path ?? ''));
+    node.name ||= def.source === 'catalogue' ? String(def.catalogue ?? '') : def.source === 'update' ? String(def.update ?? '') : path.basename(String(def.path ?? ''));
     const entry = health.model(node.id, node.name);
     // A model that cannot be used: in the log and on the health board.
     const fail = (err: unknown): void => {
@@ -35,7 +54,18 @@ module.exports = function register(RED: NodeAPI): void {
       entry.failed(local);
       node.error(local);
     };
-    const resolved = resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
+    let updates: UpdateDevice | undefined;
+    let resolved: Promise<ModelConfig>;
+    try {
+      updates = deviceOf(def, baseDir);
+      node.updates = updates;
+      resolved = updates
+        ? servedConfig(def, updates, baseDir)
+        : resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
+    } catch (err) {
+      resolved = Promise.reject(err);
+    }
+    const stopUpdates = updates ? reportUpdates(updates) : undefined;
     // With an int8 candidate, it is served only when its shadow check passes this node's thresholds.
     const candidate = String(def.int8Candidate ?? '').trim();
     const config = !candidate ? resolved : resolved.then(async (fp32) => {
@@ -52,9 +82,12 @@ module.exports = function register(RED: NodeAPI): void {
 
     // The node's own lease loads the model at deploy, before the first frame arrives.
     const own = node.acquire();
+    // Each update switches through the model's hot reload, once the model has loaded.
+    if (updates) stopUpdates!.push(updates.serve({ reload: () => own.ready.then((host) => host.reload()) }));
     own.ready.then(
       (host) => {
         entry.ready();
+        if (updates) stopUpdates!.push(host.onRun((ok, sha256) => updates!.ran(ok, sha256)));
         node.log(RED._('edge-ai-model.log.loaded', { summary: modelSummary(host.info) }));
         host.onEvent((event) => {
           if (event.type === 'reloaded') {
@@ -70,7 +103,16 @@ module.exports = function register(RED: NodeAPI): void {
       // Configuration errors were reported above; report load errors once, here.
       (err) => config.then(() => fail(err), () => undefined),
     );
+    /** An update-fed model: waiting for its first bundle in the log, its update state on the health board. */
+    function reportUpdates(device: UpdateDevice): Array<() => void> {
+      const show = (): void => entry.update(fleetStatus(os.hostname(), device.store.state()));
+      show();
+      if (!device.store.state().current) node.log(RED._('edge-ai-model.log.waitingForBundle', { folder: device.store.root }));
+      return [device.onChange(show)];
+    }
+
     node.on('close', (_removed: boolean, done: () => void) => {
+      for (const stop of stopUpdates ?? []) stop();
       entry.release();
       own.release().then(done, done);
     });

@@ -59,6 +59,9 @@ export const ERROR_TEXTS = {
   badAnnotation: 'Annotation __index__ in msg.annotations cannot be drawn: __reason__',
   badDetection: 'Detection __index__ in msg.payload cannot be drawn: __reason__',
   bundleRefused: 'The model bundle was refused because __reason__; the model in use stays',
+  bundleRolledBack: 'Model version __version__ was installed and then rolled back because __reason__; version __serving__ serves again',
+  bundleInput: 'Expected a signed model bundle as a Buffer in msg.payload (mqtt in: output "a Buffer"; http request: "a binary buffer"; file in: "a single Buffer object") but received __received__',
+  bundleFetch: 'Could not fetch the model bundle from __url__: __reason__',
   noDrawing: 'Expected detections from edge-ai-infer in msg.payload or a list in msg.annotations but received __received__',
   noFrame: 'Expected the frame to draw on in msg.image (an encoded image, or raw RGB described by msg.frame) but received __received__',
   catalogueHash: 'The file __file__ from __spec__ has SHA-256 __actual__ but the catalogue pins __expected__; it was deleted',
@@ -113,6 +116,9 @@ export const STATUS_TEXTS: Partial<Record<keyof typeof ERROR_TEXTS, string>> = {
   tensorMismatch: 'model input is __expectedType__ [__expectedDims__], got [__receivedDims__]',
   badSetting: 'setting "__name__" must be __expected__',
   bundleRefused: 'update refused: __reason__',
+  bundleRolledBack: 'rolled back to __serving__: __reason__',
+  bundleInput: 'not a bundle: __received__',
+  bundleFetch: 'fetch failed: __reason__',
 };
 
 export type ErrorCode = keyof typeof ERROR_TEXTS;

@@ -29,7 +29,7 @@ async function eventually(predicate, what, timeoutMs) {
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(root, 'test-output', 'screenshots');
 const EXAMPLES = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort().map((f) => path.basename(f, '.json'));
-const FLOW_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-infer', 'edge-ai-trigger', 'edge-ai-annotate', 'edge-ai-collect'];
+const FLOW_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-infer', 'edge-ai-trigger', 'edge-ai-annotate', 'edge-ai-collect', 'edge-ai-model-update'];
 
 /** Per node type: a field with a validator, a value it refuses (and the message), one it takes. */
 const DIALOGS = {
@@ -40,6 +40,7 @@ const DIALOGS = {
   'edge-ai-trigger': { field: 'minScore', bad: '2', message: /Min. score must be a number from 0 to 1/, good: '0.6' },
   'edge-ai-annotate': { field: 'quality', bad: '500', message: /JPEG quality must be a whole number from 1 to 100/, good: '70' },
   'edge-ai-collect': { field: 'count', bad: '0', message: /Keep must be a whole number of frames from 1 to 10000/, good: '32' },
+  'edge-ai-model-update': { field: 'maxMegabytes', bad: '0', message: /a number of megabytes from 0.001 to 4096/, good: '50' },
   'edge-ai-model': { field: 'threads', bad: '99', message: /Threads must be a whole number from 1 to 16/, good: '2', config: true },
 };
 
@@ -107,9 +108,9 @@ describe('the editor in a real browser', function () {
     const header = await page.locator('#red-ui-palette-header-edge_AI').innerText();
     assert.match(header, /edge AI/);
     const labels = await category.locator('.red-ui-palette-label').allInnerTexts();
-    assert.deepEqual(labels.map((l) => l.trim()), ['camera', 'preprocess', 'infer', 'AI trigger', 'annotate', 'collect']);
+    assert.deepEqual(labels.map((l) => l.trim()), ['camera', 'preprocess', 'infer', 'AI trigger', 'annotate', 'collect', 'model update']);
     const icons = await category.locator('.red-ui-palette-icon').evaluateAll((nodes) => nodes.map((n) => getComputedStyle(n).backgroundImage));
-    assert.ok(icons.every((i) => /edge-ai-\w+\.svg/.test(i)), icons.join(' '));
+    assert.ok(icons.every((i) => /edge-ai-[\w-]+\.svg/.test(i)), icons.join(' '));
     await shot('palette', page.locator('#red-ui-palette-container-edge_AI'));
   });
 

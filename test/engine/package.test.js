@@ -35,7 +35,7 @@ describe('package checks (the node-red-dev validate rules)', () => {
 
   it('N01-N02: every node file exists, registers its type with the library\'s fields, no type clashes with a core node, examples cover every node', () => {
     const types = Object.keys(pkg['node-red'].nodes);
-    assert.equal(types.length, 7);
+    assert.equal(types.length, 8);
     // The registerType calls of the editor files, run in a sandbox the way the editor runs them:
     // what the library reads (category, colour, icon, inputs, outputs, defaults) must be in there.
     const definitions = nodeDefinitions(root);

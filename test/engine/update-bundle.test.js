@@ -11,7 +11,8 @@ const path = require('node:path');
 const tar = require('tar');
 const ort = require('onnxruntime-node');
 const { models, images, root } = require('../helpers/paths');
-const { buildModel, tinyClassifier } = require('../helpers/onnx-builder');
+const { tinyClassifier } = require('../helpers/onnx-builder');
+const { chunks, contrary, makeBundle, flip } = require('../helpers/bundles');
 const {
   generateSigningKeys, TrustedKeys, keyId, signedHeader, receiveBundle, HEADER_BYTES, parseManifest, checkApplicable, compareVersions,
   makePayload, signPayload, verifyBundleFile, openPayload, goldenAnswers, goldenMismatch, MANIFEST_FILE, UpdateStore, Updater, RollbackWatch, fleetStatus,
@@ -20,20 +21,6 @@ const { answerOf, inputFeed, modelInputs, modelTask } = require('../../dist/lib/
 
 const cli = path.join(root, 'bin', 'edge-ai-model.js');
 const MB = 1e6;
-
-/** A source that yields `bytes` in chunks of `size`, counting how many were pulled. */
-function chunks(bytes, size = 4096) {
-  const source = {
-    pulled: 0,
-    async *[Symbol.asyncIterator]() {
-      for (let at = 0; at < bytes.length; at += size) {
-        source.pulled++;
-        yield bytes.subarray(at, at + size);
-      }
-    },
-  };
-  return source;
-}
 
 describe('signed model bundles', function () {
   this.timeout(60000);
@@ -249,12 +236,6 @@ describe('edge-ai-model keygen, bundle, sign, verify', function () {
   });
 });
 
-function flip(bytes, at) {
-  const copy = Buffer.from(bytes);
-  copy[at] ^= 1;
-  return copy;
-}
-
 describe('update store: install, rollback, and what a restart finds', () => {
   let dir;
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-store-')); });
@@ -310,12 +291,6 @@ describe('a device applying bundles', function () {
   let dir;
   let keys;
   const photos = ['hot_dog.jpg', 'parrot.jpg', 'orange.jpg', 'fruits.jpg'].map((p) => path.join(images, p));
-  /** The same signature as tinyClassifier, the opposite answers: the least red, green or blue channel wins. */
-  const contrary = () => buildModel({
-    nodes: [['ReduceMean', ['image'], ['mean'], { axes: [2, 3], keepdims: 0 }], ['Neg', ['mean'], ['scores']]],
-    inputs: [['image', 'float32', [1, 3, 8, 8]]],
-    outputs: [['scores', 'float32', [1, 3]]],
-  });
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-updater-'));
     keys = generateSigningKeys();
@@ -328,23 +303,7 @@ describe('a device applying bundles', function () {
    */
   async function bundleOf(name, version, bytes, options = {}) {
     const { goldenFrom, key = keys } = options;
-    const model = path.join(dir, `${name}.onnx`);
-    fs.writeFileSync(model, bytes);
-    const payloadFile = path.join(dir, `${name}.tgz`);
-    const manifest = await makePayload(model, { name: 'tiny', version, golden: photos }, payloadFile);
-    if (goldenFrom) {
-      // The golden answers of another model, signed all the same: the canary must catch it.
-      const made = path.join(dir, `${name}-x`);
-      fs.mkdirSync(made);
-      await tar.x({ file: payloadFile, cwd: made });
-      const answers = await goldenAnswers(goldenFrom, photos);
-      const edited = { ...manifest, golden: manifest.golden.map((g, i) => ({ ...g, answer: answers[i] })) };
-      fs.writeFileSync(path.join(made, MANIFEST_FILE), JSON.stringify(edited));
-      await tar.c({ gzip: true, file: payloadFile, cwd: made, portable: true }, [MANIFEST_FILE, 'model.onnx', ...manifest.golden.map((g) => g.file)]);
-    }
-    const out = path.join(dir, `${name}.bundle`);
-    await signPayload(payloadFile, key.privatePem, out);
-    return fs.readFileSync(out);
+    return makeBundle(dir, { file: name, version, bytes, key, golden: photos, goldenFrom });
   }
 
   it('applies a newer bundle after its canary, knows the same one again, and refuses what it must with the old model serving', async () => {

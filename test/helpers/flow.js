@@ -16,7 +16,7 @@ process.on('exit', () => fs.rmSync(process.env.EDGE_AI_MODEL_CACHE, { recursive:
 process.env.EDGE_AI_MEDIA = path.join(assets, 'media');
 
 const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
-const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger', 'annotate', 'collect'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
+const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger', 'annotate', 'collect', 'model-update'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
 // The core nodes the examples use (catch, status and complete come from the helper).
 const extraNodes = [
   'common/20-inject.js', 'common/90-comment.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-trigger.js', 'function/89-delay.js',

@@ -26,7 +26,7 @@ describe('examples', function () {
   it('every example uses only core nodes and ours, and explains itself in a comment', () => {
     const files = fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json'));
     assert.ok(files.length >= 2);
-    const core = new Set(['comment', 'debug', 'inject', 'catch', 'status', 'complete', 'change', 'switch', 'trigger', 'delay', 'mqtt out', 'mqtt-broker',
+    const core = new Set(['comment', 'debug', 'inject', 'catch', 'status', 'complete', 'change', 'switch', 'trigger', 'delay', 'mqtt in', 'mqtt out', 'mqtt-broker',
       'http in', 'http response', 'http request', 'function', 'template']);
     for (const file of files) {
       const nodes = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));

@@ -9,7 +9,7 @@ const WebSocket = require('ws');
 const { root } = require('../helpers/paths');
 const { startServer } = require('../helpers/server');
 
-const EXPECTED_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-model', 'edge-ai-infer', 'edge-ai-trigger', 'edge-ai-annotate', 'edge-ai-collect'];
+const EXPECTED_TYPES = ['edge-ai-camera', 'edge-ai-preprocess', 'edge-ai-model', 'edge-ai-infer', 'edge-ai-trigger', 'edge-ai-annotate', 'edge-ai-collect', 'edge-ai-model-update'];
 
 async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
@@ -36,7 +36,7 @@ describe('npm start: a real Node-RED server with the demo flows', function () {
 
   after(() => server?.stop());
 
-  it('loads the seven node types without errors and lists the examples', async () => {
+  it('loads the eight node types without errors and lists the examples', async () => {
     const sets = (await getJson(`${base}/nodes`)).filter((s) => s.module === '@edgeflow/node-red-edge-ai');
     assert.deepEqual(sets.flatMap((s) => s.types).sort(), [...EXPECTED_TYPES].sort());
     for (const set of sets) assert.ok(set.enabled && !set.err, `${set.id}: ${set.err}`);

@@ -17,7 +17,7 @@ const { processes } = require('../helpers/processes');
 const { delay, freePort, until } = require('../helpers/wait');
 
 const MODULE = '@edgeflow/node-red-edge-ai';
-const TYPES = ['edge-ai-annotate', 'edge-ai-camera', 'edge-ai-collect', 'edge-ai-infer', 'edge-ai-model', 'edge-ai-preprocess', 'edge-ai-trigger'];
+const TYPES = ['edge-ai-annotate', 'edge-ai-camera', 'edge-ai-collect', 'edge-ai-infer', 'edge-ai-model', 'edge-ai-model-update', 'edge-ai-preprocess', 'edge-ai-trigger'];
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** The environment of an outside user: none of npm's settings from this repository's `npm test`, none of the test assets. */
@@ -181,7 +181,7 @@ describe('installed from the packed tarball into a plain Node-RED', function () 
     }
   });
 
-  it('loads all seven node types in a real Node-RED with no error', async () => {
+  it('loads all eight node types in a real Node-RED with no error', async () => {
     red = await startPlainNodeRed(userDir);
     const nodes = await getJson(`${red.base}/nodes`);
     const ours = nodes.filter((set) => set.module === MODULE);

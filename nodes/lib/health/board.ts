@@ -18,6 +18,8 @@ export interface ModelHealth {
   lastError?: LastError;
   /** With an int8 candidate: which of the two it serves, and why. */
   serving?: { precision: 'int8' | 'fp32'; reason: string };
+  /** With signed updates: the version serving and the last update's result (what the status topic says). */
+  update?: object;
 }
 
 export interface CameraHealth {
@@ -52,6 +54,8 @@ export interface ModelEntry {
   warned(err: unknown): void;
   /** Which of an fp32 model and its int8 candidate it serves, and why. */
   serving(precision: 'int8' | 'fp32', reason: string): void;
+  /** The update state the model's status topic publishes. */
+  update(status: object): void;
   release(): void;
 }
 
@@ -81,7 +85,7 @@ export interface CameraEntry {
  */
 const RESTING = new Set(['finished', 'stopped', 'closed']);
 
-interface ModelLine { id: string; name: string; state: ModelHealth['state']; lastError?: LastError; serving?: ModelHealth['serving'] }
+interface ModelLine { id: string; name: string; state: ModelHealth['state']; lastError?: LastError; serving?: ModelHealth['serving']; update?: object }
 interface CameraLine extends CameraExpectation {
   id: string; name: string; state: string; frames: number; lastFrameAt?: number; drops: number; lastError?: LastError;
   /** Since when frames are due: the start, or the last "start" command. */
@@ -127,7 +131,7 @@ function cameraHealth(line: CameraLine, now: number): CameraHealth {
 
 function modelHealth(line: ModelLine): ModelHealth {
   const status: HealthStatus = line.state === 'ready' ? 'ok' : line.state === 'loading' ? 'starting' : 'failing';
-  return { id: line.id, name: line.name, state: line.state, status, lastError: line.lastError, ...(line.serving ? { serving: line.serving } : {}) };
+  return { id: line.id, name: line.name, state: line.state, status, lastError: line.lastError, ...(line.serving ? { serving: line.serving } : {}), ...(line.update ? { update: line.update } : {}) };
 }
 
 /** The worst of the statuses: failing over starting over ok. */
@@ -155,6 +159,7 @@ export class HealthBoard {
       failed: (err) => { line.state = 'failed'; line.lastError = { message: messageOf(err), at: now() }; },
       warned: (err) => { line.lastError = { message: messageOf(err), at: now() }; },
       serving: (precision, reason) => { line.serving = { precision, reason }; },
+      update: (status) => { line.update = status; },
       release: () => { this.#models.delete(key); },
     };
   }

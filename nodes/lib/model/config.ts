@@ -15,6 +15,8 @@ import type { DoctorReport } from './doctor';
 export interface ModelNodeSettings {
   source?: string;
   catalogue?: string;
+  /** With source "update": the model name its signed bundles carry. */
+  update?: string;
   path?: string;
   sha256?: string;
   task?: string;
@@ -62,6 +64,15 @@ export async function resolveModelConfig(settings: ModelNodeSettings, baseDir: s
     ? { labelsSource: 'file', labelsFile: fetched.labelsPath }
     : {};
   return modelConfigFrom({ ...settings, ...labels, path: fetched.modelPath, sha256: entry.model.sha256 }, baseDir);
+}
+
+/**
+ * The configuration of a model fed by signed updates: the file the update store serves, reloaded
+ * by the update device (not by watching), with the bundle's labels unless the node names others.
+ */
+export function servedModelConfig(settings: ModelNodeSettings, served: { model: string; labels?: string }, baseDir: string): ModelConfig {
+  const labels: Partial<ModelNodeSettings> = served.labels && (settings.labelsSource ?? 'auto') === 'auto' ? { labelsSource: 'file', labelsFile: served.labels } : {};
+  return modelConfigFrom({ ...settings, ...labels, path: served.model, sha256: '', watch: false }, baseDir);
 }
 
 /** Validate and coerce the model node's settings for a model file. */

@@ -36,6 +36,7 @@ export class ModelHost {
   readonly #config: ModelConfig;
   readonly #freeBuffers: ArrayBuffer[] = [];
   readonly #listeners = new Set<(event: ModelEvent) => void>();
+  readonly #runListeners = new Set<(ok: boolean, sha256: string) => void>();
   #current!: SessionWorker;
   #reloading: Promise<ModelInfo> | undefined;
   #settleTimer: NodeJS.Timeout | undefined;
@@ -62,6 +63,16 @@ export class ModelHost {
   onEvent(listener: (event: ModelEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Hear how each run ends (an update's rollback watch counts them); a run cut off because the
+   * model was released is not the model's failure and is not reported. Returns the function
+   * that stops listening.
+   */
+  onRun(listener: (ok: boolean, sha256: string) => void): () => void {
+    this.#runListeners.add(listener);
+    return () => this.#runListeners.delete(listener);
   }
 
   /** Check a tensor from msg.payload against the model input before it is queued. */
@@ -101,8 +112,16 @@ export class ModelHost {
       new Uint8Array(buffer, 0, byteLength).set(tensor.data);
     }
     const session = this.#current;
-    const result = await session.run({ buffer, byteLength, dims, type }, decode);
-    return { ...result, sha256: session.info.sha256 };
+    const { sha256 } = session.info;
+    let result: WorkerResult;
+    try {
+      result = await session.run({ buffer, byteLength, dims, type }, decode);
+    } catch (err) {
+      if (!(err instanceof EdgeAiError && err.code === 'modelClosed')) for (const listener of this.#runListeners) listener(false, sha256);
+      throw err;
+    }
+    for (const listener of this.#runListeners) listener(true, sha256);
+    return { ...result, sha256 };
   }
 
   /**
@@ -120,6 +139,7 @@ export class ModelHost {
     this.#closed = true;
     this.#unwatch();
     this.#listeners.clear();
+    this.#runListeners.clear();
     await this.#reloading?.catch(() => undefined);
     await this.#current.release();
   }

@@ -10,3 +10,6 @@ export * from './store';
 export * from './updater';
 export * from './rollback';
 export * from './report';
+export * from './device';
+export * from './settings';
+export * from './poll';

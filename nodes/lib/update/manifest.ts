@@ -56,6 +56,14 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** The model name of the model node's "update" source, as the bundles' manifests give it. */
+export function checkModelName(value: unknown): string {
+  if (typeof value !== 'string' || !NAME.test(value.trim())) {
+    throw new EdgeAiError('badSetting', { name: 'update', expected: 'a model name of letters, digits, ".", "_" or "-" (64 at most), as the bundles\' manifests give it', received: describeValue(value) });
+  }
+  return value.trim();
+}
+
 function refuse(field: string, expected: string, received: unknown): never {
   throw new EdgeAiError('bundleRefused', { reason: `its manifest's ${field} must be ${expected} but is ${describeValue(received)}` });
 }

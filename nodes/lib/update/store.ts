@@ -84,9 +84,9 @@ export class UpdateStore {
     return path.join(this.root, 'state.json');
   }
 
-  /** The file the model node serves (its path in the model node's settings). */
-  servedFile(format: 'onnx' | 'tflite' = 'onnx'): string {
-    return path.join(this.root, `current.${format}`);
+  /** The file the model node serves: one name for ONNX and TFLite (the loader knows them by their bytes). */
+  servedFile(): string {
+    return path.join(this.root, 'current.model');
   }
 
   servedLabels(): string {
@@ -154,7 +154,7 @@ export class UpdateStore {
     rmSync(this.staging, { recursive: true, force: true });
     mkdirSync(this.staging, { recursive: true });
     if (current) {
-      const served = this.servedFile(current.format);
+      const served = this.servedFile();
       if (!existsSync(served) || fileSha256(served) !== current.sha256) this.#serve(current);
     }
     this.#prune();
@@ -165,7 +165,7 @@ export class UpdateStore {
     const folder = path.join(this.#versions, installed.folder);
     if (installed.labels) replaceFile(this.servedLabels(), (fd) => writeSync(fd, readFileSync(path.join(folder, installed.labels!))));
     else rmSync(this.servedLabels(), { force: true });
-    const served = this.servedFile(installed.format);
+    const served = this.servedFile();
     const partial = `${served}.partial`;
     copyFileSync(path.join(folder, installed.model), partial);
     const fd = openSync(partial, 'r+');

@@ -18,6 +18,8 @@ import type { InstalledModel, UpdateStore } from './store';
 
 export interface UpdaterOptions {
   store: UpdateStore;
+  /** The model this device takes bundles for: a bundle for another name is refused. */
+  name?: string;
   trust: TrustedKeys;
   /** Largest bundle accepted, in bytes. */
   maxBytes: number;
@@ -84,6 +86,9 @@ export class Updater {
       if (state.current?.bundle === received.payloadSha256) return { result: 'current', installed: state.current };
       const manifest = await openPayload(staging, unpacked, maxBytes * 4);
       version = manifest.version;
+      if (this.#options.name !== undefined && manifest.name !== this.#options.name) {
+        throw new EdgeAiError('bundleRefused', { reason: `it holds model "${manifest.name}", and this device takes bundles for "${this.#options.name}"` });
+      }
       checkApplicable(manifest, now(), packageVersion, state.applied);
       await canary(path.join(unpacked, manifest.model.file), manifest, unpacked);
       return { result: 'applied', installed: store.install(unpacked, manifest, received.keyId, received.payloadSha256) };

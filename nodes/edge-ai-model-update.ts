@@ -1,0 +1,120 @@
+// edge-ai-model-update: takes signed model bundles for one model node (source "Signed updates")
+// from an mqtt in, http request or file in node, or fetches them from a URL itself; each is
+// applied through the model's update device (lib/update/device.ts), and the device's state goes
+// out as a retained status message for an mqtt out node.
+import './supported-platform';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { StatusLine, localError } from './adapter';
+import { EdgeAiError, describeValue } from './lib/errors';
+import { EtagFile, PollSchedule, fetchBundle, fleetStatus, updateConfigFrom, type UpdateConfig, type UpdateDevice, type UpdateNodeSettings, type UpdateState } from './lib/update';
+import type { ModelNode } from './edge-ai-model';
+
+type UpdateNodeDef = NodeDef & UpdateNodeSettings & { model: string };
+type UpdateNode = Node<{ publicKeys: unknown }>;
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+module.exports = function register(RED: NodeAPI): void {
+  function EdgeAiModelUpdateNode(this: UpdateNode, def: UpdateNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new StatusLine(node, RED, 'edge-ai-model-update');
+    const baseDir = RED.settings.userDir ?? process.cwd();
+    let device: UpdateDevice | undefined;
+    let config: UpdateConfig | undefined;
+    let setupError: Error | undefined;
+    try {
+      device = (RED.nodes.getNode(def.model) as ModelNode | null)?.updates;
+      if (!device) throw new Error(RED._('edge-ai-model-update.errors.noModel'));
+      config = updateConfigFrom(def, String(node.credentials?.publicKeys ?? ''), device.name, os.hostname(), baseDir);
+      device.watchWith(config.policy);
+    } catch (err) {
+      setupError = localError(RED, err);
+      status.error(setupError);
+    }
+
+    const trusted = (): number => {
+      try {
+        return config!.trust().size;
+      } catch {
+        return 0;
+      }
+    };
+    /** The state under the node and, retained, on the status topic. */
+    const publish = (state: UpdateState): void => {
+      const { current, last } = state;
+      if (last?.result === 'refused' || last?.result === 'failed') status.show('error', last.result, { reason: last.reason, version: current?.version ?? '-' });
+      else if (last?.result === 'rolled back') status.show('error', 'rolledBack', { version: current?.version ?? '-' });
+      else if (current) status.show('ready', 'serving', { version: current.version, sha: current.sha256.slice(0, 8) });
+      else status.show('idle', trusted() ? 'waiting' : 'waitingNoKeys');
+      node.send({ topic: config!.topic, payload: fleetStatus(config!.device, state), retain: true, qos: 1 } as NodeMessage);
+    };
+    const stopListening = device && config ? device.onChange(publish) : undefined;
+    // The state at deploy, after the wires are up: a restarted device says again what it serves.
+    const first = device && config ? setTimeout(() => publish(device!.store.state()), 0) : undefined;
+
+    /**
+     * Apply one bundle. A refusal or a rollback is an error for a Catch node; the status under
+     * the node and on the topic already says it.
+     */
+    const receive = async (source: AsyncIterable<Uint8Array>): Promise<void> => {
+      status.show('working', 'receiving');
+      const outcome = await device!.receive(source, { trust: config!.trust(), maxBytes: config!.maxBytes, packageVersion: PACKAGE_VERSION });
+      if (outcome.result === 'current') publish(device!.store.state());
+      if (outcome.result === 'refused') throw shown(new EdgeAiError('bundleRefused', { reason: outcome.reason }));
+      if (outcome.result === 'rolled back') {
+        throw shown(new EdgeAiError('bundleRolledBack', { version: outcome.version ?? '-', reason: outcome.reason, serving: outcome.installed?.version ?? '-' }));
+      }
+    };
+    /** Errors whose status the publish already drew. */
+    const drawn = new WeakSet<object>();
+    const shown = (err: EdgeAiError): EdgeAiError => {
+      drawn.add(err);
+      return err;
+    };
+    /** An error in the user's language, drawn under the node unless the status says it already. */
+    const reported = (err: unknown): Error => {
+      const local = localError(RED, err);
+      if (!(typeof err === 'object' && err && drawn.has(err))) status.error(local);
+      return local;
+    };
+
+    const etags = config?.url && device ? new EtagFile(device.store.root) : undefined;
+    /** One look at the URL: a new bundle is applied; its ETag is kept once it applied or was current. */
+    const poll = async (): Promise<void> => {
+      const url = config!.url!;
+      const fetched = await fetchBundle(url, etags!.get(url));
+      if (fetched.status === 'unchanged') return;
+      await receive(fetched.body);
+      etags!.set(url, fetched.etag);
+    };
+    const polling = config?.url ? new PollSchedule(config.pollMs, () => poll().catch((err) => node.error(reported(err)))) : undefined;
+    polling?.start(1000);
+
+    node.on('input', (msg: NodeMessageInFlow, _send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      if (setupError) return done(setupError);
+      const fail = (err: unknown): void => done(reported(err));
+      if (Buffer.isBuffer(msg.payload)) {
+        const bundle = msg.payload;
+        receive((async function* bytes() { yield bundle; })()).then(() => done(), fail);
+      } else if (config!.url) {
+        // With a URL set, any other msg (an inject) asks for a look now.
+        poll().then(() => done(), fail);
+      } else {
+        fail(new EdgeAiError('bundleInput', { received: describeValue(msg.payload) }));
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      clearTimeout(first);
+      polling?.stop();
+      stopListening?.();
+      status.clear();
+      done();
+    });
+  }
+  RED.nodes.registerType('edge-ai-model-update', EdgeAiModelUpdateNode, { credentials: { publicKeys: { type: 'text' } } });
+};
