@@ -12,6 +12,9 @@ import { EdgeAiError, describeValue } from './lib/errors';
 import { EtagFile, PollSchedule, fetchBundle, fleetStatus, updateConfigFrom, type UpdateConfig, type UpdateDevice, type UpdateNodeSettings, type UpdateState } from './lib/update';
 import type { ModelNode } from './edge-ai-model';
 
+/** How long after deploy the first status goes out. */
+const STATUS_DELAY_MS = 2000;
+
 type UpdateNodeDef = NodeDef & UpdateNodeSettings & { model: string };
 type UpdateNode = Node<{ publicKeys: unknown }>;
 
@@ -53,8 +56,10 @@ module.exports = function register(RED: NodeAPI): void {
       node.send({ topic: config!.topic, payload: fleetStatus(config!.device, state), retain: true, qos: 1 } as NodeMessage);
     };
     const stopListening = device && config ? device.onChange(publish) : undefined;
-    // The state at deploy, after the wires are up: a restarted device says again what it serves.
-    const first = device && config ? setTimeout(() => publish(device!.store.state()), 0) : undefined;
+    // The state at deploy, once an mqtt out has had time to connect (it drops what comes before),
+    // and again now and then: a restarted device says again what it serves.
+    const repeat = device && config ? new PollSchedule(config.statusMs || Infinity, async () => publish(device!.store.state())) : undefined;
+    repeat?.start(STATUS_DELAY_MS);
 
     /**
      * Apply one bundle. A refusal or a rollback is an error for a Catch node; the status under
@@ -109,7 +114,7 @@ module.exports = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      clearTimeout(first);
+      repeat?.stop();
       polling?.stop();
       stopListening?.();
       status.clear();

@@ -81,6 +81,9 @@ describe('edge-ai-model-update in a flow', function () {
       { id: 'caught', type: 'helper' },
       ...extra,
     ], { update: { publicKeys } });
+    // The status at deploy comes a moment later (an mqtt out must connect first): wait for it,
+    // so that it is not taken for the answer to a bundle.
+    return new Promise((resolve) => helper.getNode('status').once('input', resolve));
   }
 
   /** The status a node shows now (the helper's status spy is shared by all nodes). */
@@ -114,11 +117,10 @@ describe('edge-ai-model-update in a flow', function () {
   }
 
   it('waits for the first bundle, applies it, and refuses each bad bundle with the old model serving and a clear status', async () => {
-    await start({ revoked: other.id }, [], `${keys.publicPem}\n${other.publicPem}`);
+    const deployed = await start({ revoked: other.id }, [], `${keys.publicPem}\n${other.publicPem}`);
     const [statuses, outs, caught] = [record('status'), record('out'), record('caught')];
-    await until(() => statuses.length, 'the status at deploy');
-    assert.deepEqual(statuses[0].payload, { device: 'pi-1' });
-    assert.deepEqual([statuses[0].topic, statuses[0].retain, statuses[0].qos], ['edge-ai/status/pi-1/tiny', true, 1]);
+    assert.deepEqual(deployed.payload, { device: 'pi-1' });
+    assert.deepEqual([deployed.topic, deployed.retain, deployed.qos], ['edge-ai/status/pi-1/tiny', true, 1]);
     assert.equal(shownBy('update').text, 'edge-ai-model-update.status.waiting');
 
     const v1 = await bundle('v1', '1.0', variant(1));

@@ -55,7 +55,7 @@ export async function fetchBundle(url: URL, etag: string | undefined): Promise<F
   return { status: 'new', etag: response.headers.get('etag') ?? undefined, body: response.body as unknown as AsyncIterable<Uint8Array> };
 }
 
-/** Runs `check` now and then every `intervalMs` after the one before ended; stop() ends it. */
+/** Runs `check` after `delayMs`, then every `intervalMs` (Infinity: once) after the one before ended; stop() ends it. */
 export class PollSchedule {
   readonly #clock: Clock;
   #timer: unknown;
@@ -77,7 +77,7 @@ export class PollSchedule {
   #run(): void {
     if (this.#stopped) return;
     this.check().catch(() => undefined).finally(() => {
-      if (!this.#stopped) this.#timer = this.#clock.setTimeout(() => this.#run(), this.intervalMs);
+      if (!this.#stopped && Number.isFinite(this.intervalMs)) this.#timer = this.#clock.setTimeout(() => this.#run(), this.intervalMs);
     });
   }
 }

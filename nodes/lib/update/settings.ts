@@ -20,6 +20,7 @@ export interface UpdateNodeSettings {
   rollbackMinutes?: number | string;
   rollbackPercent?: number | string;
   rollbackMinRuns?: number | string;
+  statusMinutes?: number | string;
 }
 
 export interface UpdateConfig {
@@ -29,6 +30,8 @@ export interface UpdateConfig {
   pollMs: number;
   device: string;
   topic: string;
+  /** The status is sent again this often (0: only at deploy and on changes): an mqtt out drops what comes while it is not connected. */
+  statusMs: number;
   policy: RollbackPolicy;
   /** The keys trusted now: credentials plus the keys file as it reads at this moment (maybe none). */
   trust(): TrustedKeys;
@@ -84,6 +87,7 @@ export function updateConfigFrom(settings: UpdateNodeSettings, publicKeys: strin
     pollMs: numberSetting('pollMinutes', settings.pollMinutes, 60, 0.05, 10080) * 60000,
     device,
     topic,
+    statusMs: numberSetting('statusMinutes', settings.statusMinutes, 15, 0, 1440) * 60000,
     policy: {
       windowMs: numberSetting('rollbackMinutes', settings.rollbackMinutes, 10, 0, 1440) * 60000,
       maxErrorRate: numberSetting('rollbackPercent', settings.rollbackPercent, 20, 0, 100) / 100,
