@@ -20,7 +20,7 @@ if ((${#TESTS[@]} == 0)); then
   # nor those that start the host's mosquitto or RTSP server, nor, unless EDGE_AI_NODE18_ALL=1,
   # the long stress runs (soak, redeploys, slow consumer, deploy cycles, image fuzzing: 7 of the
   # 11.5 minutes all of them take), which load Node 18 no differently than the rest.
-  EXCLUDE=(-e rtsp-recovery -e camera-trigger -e examples -e camera-streams -e onnx-referee)
+  EXCLUDE=(-e rtsp-recovery -e camera-trigger -e examples -e camera-streams -e onnx-referee -e fleet-update)
   [[ ${EDGE_AI_NODE18_ALL:-} == 1 ]] || EXCLUDE+=(-e soak -e redeploys -e slow-consumer -e camera-cycles -e bad-images)
   mapfile -t TESTS < <(ls test/engine/*.test.js test/nodes/*.test.js | grep -v "${EXCLUDE[@]}")
 fi

@@ -108,7 +108,7 @@ describe('the editor in a real browser', function () {
     const header = await page.locator('#red-ui-palette-header-edge_AI').innerText();
     assert.match(header, /edge AI/);
     const labels = await category.locator('.red-ui-palette-label').allInnerTexts();
-    assert.deepEqual(labels.map((l) => l.trim()), ['camera', 'preprocess', 'infer', 'AI trigger', 'annotate', 'collect', 'model update']);
+    assert.deepEqual(labels.map((l) => l.replace(/\s+/g, ' ').trim()), ['camera', 'preprocess', 'infer', 'AI trigger', 'annotate', 'collect', 'model update']);
     const icons = await category.locator('.red-ui-palette-icon').evaluateAll((nodes) => nodes.map((n) => getComputedStyle(n).backgroundImage));
     assert.ok(icons.every((i) => /edge-ai-[\w-]+\.svg/.test(i)), icons.join(' '));
     await shot('palette', page.locator('#red-ui-palette-container-edge_AI'));
