@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
 import { EdgeAiError, describeValue } from './lib/errors';
-import { EtagFile, PollSchedule, fetchBundle, fleetStatus, updateConfigFrom, type UpdateConfig, type UpdateDevice, type UpdateNodeSettings, type UpdateState } from './lib/update';
+import { EtagFile, PollSchedule, fetchBundle, fleetStatus, updateConfigFrom, updateStatusLine, type UpdateConfig, type UpdateDevice, type UpdateNodeSettings, type UpdateState } from './lib/update';
 import type { ModelNode } from './edge-ai-model';
 
 /** How long after deploy the first status goes out. */
@@ -34,6 +34,7 @@ module.exports = function register(RED: NodeAPI): void {
       if (!device) throw new Error(RED._('edge-ai-model-update.errors.noModel'));
       config = updateConfigFrom(def, String(node.credentials?.publicKeys ?? ''), device.name, os.hostname(), baseDir);
       device.watchWith(config.policy);
+      device.deviceName = config.device;
     } catch (err) {
       setupError = localError(RED, err);
       status.error(setupError);
@@ -48,11 +49,8 @@ module.exports = function register(RED: NodeAPI): void {
     };
     /** The state under the node and, retained, on the status topic. */
     const publish = (state: UpdateState): void => {
-      const { current, last } = state;
-      if (last?.result === 'refused' || last?.result === 'failed') status.show('error', last.result, { reason: last.reason, version: current?.version ?? '-' });
-      else if (last?.result === 'rolled back') status.show('error', 'rolledBack', { version: current?.version ?? '-' });
-      else if (current) status.show('ready', 'serving', { version: current.version, sha: current.sha256.slice(0, 8) });
-      else status.show('idle', trusted() ? 'waiting' : 'waitingNoKeys');
+      const line = updateStatusLine(state, trusted());
+      status.show(line.kind, line.key, line.params);
       node.send({ topic: config!.topic, payload: fleetStatus(config!.device, state), retain: true, qos: 1 } as NodeMessage);
     };
     const stopListening = device && config ? device.onChange(publish) : undefined;
@@ -88,13 +86,24 @@ module.exports = function register(RED: NodeAPI): void {
     };
 
     const etags = config?.url && device ? new EtagFile(device.store.root) : undefined;
-    /** One look at the URL: a new bundle is applied; its ETag is kept once it applied or was current. */
+    const closing = new AbortController();
+    let looking = false;
+    /** One look at the URL (none while one runs): a new bundle is applied; its ETag kept once it arrived whole. */
     const poll = async (): Promise<void> => {
-      const url = config!.url!;
-      const fetched = await fetchBundle(url, etags!.get(url));
-      if (fetched.status === 'unchanged') return;
-      await receive(fetched.body);
-      etags!.set(url, fetched.etag);
+      if (looking) return;
+      looking = true;
+      try {
+        const url = config!.url!;
+        const fetched = await fetchBundle(url, etags!.get(url), closing.signal);
+        if (fetched.status === 'unchanged') return;
+        try {
+          await receive(fetched.body);
+        } finally {
+          if (fetched.complete()) etags!.set(url, fetched.etag);
+        }
+      } finally {
+        looking = false;
+      }
     };
     const polling = config?.url ? new PollSchedule(config.pollMs, () => poll().catch((err) => node.error(reported(err)))) : undefined;
     polling?.start(1000);
@@ -116,6 +125,7 @@ module.exports = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       repeat?.stop();
       polling?.stop();
+      closing.abort();
       stopListening?.();
       status.clear();
       done();

@@ -11,8 +11,8 @@ import { health } from './lib/health';
 import { choosePromotion, promotionThresholds, type PromotionSettings } from './lib/int8';
 import { expandPath } from './lib/paths';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
-import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, servedModelConfig, type ModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
-import { checkModelName, fleetStatus, updateDevice, updatesFolder, type UpdateDevice } from './lib/update';
+import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
+import { fleetStatus, updateDeviceFor, type UpdateDevice } from './lib/update';
 import type { PreprocessSpec } from './lib/image';
 
 export interface ModelNode extends Node {
@@ -22,20 +22,6 @@ export interface ModelNode extends Node {
   preprocessSpec(info: ModelInfo): PreprocessSpec;
   /** With source "update": where its bundles are applied (an edge-ai-model-update node feeds it). */
   updates?: UpdateDevice;
-}
-
-/** The model an update-fed node serves: once the first bundle is installed, the store's served file. */
-async function servedConfig(def: ModelNodeDef, device: UpdateDevice, baseDir: string): Promise<ModelConfig> {
-  await device.served();
-  const { current } = device.store.state();
-  return servedModelConfig(def, { model: device.store.servedFile(), labels: current?.labels ? device.store.servedLabels() : undefined }, baseDir);
-}
-
-/** The update device of a node whose source is "update"; a bad name throws the settings error. */
-function deviceOf(def: ModelNodeDef, baseDir: string): UpdateDevice | undefined {
-  if (def.source !== 'update') return undefined;
-  const name = checkModelName(def.update);
-  return updateDevice(name, updatesFolder(baseDir, name));
 }
 
 type ModelNodeDef = NodeDef & ModelNodeSettings & PromotionSettings;
@@ -57,17 +43,17 @@ module.exports = function register(RED: NodeAPI): void {
     let updates: UpdateDevice | undefined;
     let resolved: Promise<ModelConfig>;
     try {
-      updates = deviceOf(def, baseDir);
+      updates = updateDeviceFor(def, baseDir);
       node.updates = updates;
       resolved = updates
-        ? servedConfig(def, updates, baseDir)
+        ? updates.servedConfig(def, baseDir)
         : resolveModelConfig(def, baseDir, modelCacheDir(baseDir), { onProgress: downloadLog(RED, (text) => node.log(text)) });
     } catch (err) {
       resolved = Promise.reject(err);
     }
     const stopUpdates = updates ? reportUpdates(updates) : undefined;
     // With an int8 candidate, it is served only when its shadow check passes this node's thresholds.
-    const candidate = String(def.int8Candidate ?? '').trim();
+    const candidate = updates ? '' : String(def.int8Candidate ?? '').trim();
     const config = !candidate ? resolved : resolved.then(async (fp32) => {
       const { config: chosen, promotion } = await choosePromotion(fp32, expandPath(candidate, baseDir), promotionThresholds(def));
       entry.serving(promotion.served, promotion.reason);
@@ -82,8 +68,19 @@ module.exports = function register(RED: NodeAPI): void {
 
     // The node's own lease loads the model at deploy, before the first frame arrives.
     const own = node.acquire();
-    // Each update switches through the model's hot reload, once the model has loaded.
-    if (updates) stopUpdates!.push(updates.serve({ reload: () => own.ready.then((host) => host.reload()) }));
+    let closed = false;
+    // Each update switches through the model's hot reload, once the model has loaded. A model
+    // that failed to load at deploy has nothing to reload: the new version loads at the next deploy.
+    if (updates) {
+      stopUpdates!.push(updates.serve({
+        reload: async (sha256: string) => {
+          const host = await own.ready.catch(() => undefined);
+          if (closed || host?.info.sha256 === sha256) return;
+          if (!host) node.warn(RED._('edge-ai-model.log.installedNotLoaded'));
+          else await host.reload();
+        },
+      }));
+    }
     own.ready.then(
       (host) => {
         entry.ready();
@@ -101,17 +98,18 @@ module.exports = function register(RED: NodeAPI): void {
         });
       },
       // Configuration errors were reported above; report load errors once, here.
-      (err) => config.then(() => fail(err), () => undefined),
+      (err) => config.then(() => { if (!closed) fail(err); }, () => undefined),
     );
     /** An update-fed model: waiting for its first bundle in the log, its update state on the health board. */
     function reportUpdates(device: UpdateDevice): Array<() => void> {
-      const show = (): void => entry.update(fleetStatus(os.hostname(), device.store.state()));
+      const show = (): void => entry.update(fleetStatus(device.deviceName ?? os.hostname(), device.store.state()));
       show();
       if (!device.store.state().current) node.log(RED._('edge-ai-model.log.waitingForBundle', { folder: device.store.root }));
       return [device.onChange(show)];
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       for (const stop of stopUpdates ?? []) stop();
       entry.release();
       own.release().then(done, done);

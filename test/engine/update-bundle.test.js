@@ -153,6 +153,9 @@ describe('signed model bundles', function () {
     assert.throws(() => checkApplicable(good, now, '0.1.0', '1.10'), /version 1.4.2 is older than 1.10, applied before/);
     assert.throws(() => checkApplicable(good, now, '0.1.0', '1.4.2'), /version 1.4.2 of yard is already applied/);
     checkApplicable({ ...good, allowDowngrade: true }, now, '0.1.0', '1.10');
+    // A signed downgrade made before the version in use is an old bundle replayed: refused.
+    checkApplicable({ ...good, allowDowngrade: true }, now, '0.1.0', '1.10', '2026-11-30T00:00:00Z');
+    assert.throws(() => checkApplicable({ ...good, allowDowngrade: true }, now, '0.1.0', '1.10', good.created), /it allows a downgrade but was made at .*, not after the version in use .*: a replayed bundle\?/);
     assert.throws(() => checkApplicable({ ...good, minPackageVersion: '0.3.0' }, now, '0.2.9'), /needs @edgeflow\/node-red-edge-ai 0.3.0 or later; this device has 0.2.9/);
     assert.equal(compareVersions('1.10', '1.9'), 1);
     assert.equal(compareVersions('2', '2.0.0'), 0);

@@ -109,6 +109,28 @@ describe('the update device', function () {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(made.store.state().current.version, '3');
   });
+
+  it('reloads every model node serving the name, and drops a rollback that a newer version overtook', async () => {
+    const { made, receive } = device();
+    const [a, b] = [serving(made), serving(made)];
+    await receive(1);
+    await receive(2);
+    assert.deepEqual([a.reloads, b.reloads], [2, 2]);
+    const two = made.store.state().current.sha256;
+    // Version 3 is being swapped in (its reload held) when version 2's failures cross the rate.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    const slow = { async reload() { await held; } };
+    const detach = made.serve(slow);
+    const third = receive(3);
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 5; i++) made.ran(false, two);
+    release();
+    assert.equal((await third).result, 'applied');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(made.store.state().current.version, '3', 'the queued rollback found version 2 no longer serving');
+    detach();
+  });
 });
 
 async function until(predicate) {
@@ -124,7 +146,7 @@ describe('the update node\'s settings and schedule', () => {
     assert.deepEqual([config.device, config.topic, config.maxBytes, config.pollMs, config.statusMs, config.url], ['pi-4-b', 'edge-ai/status/pi-4-b/yard', 200e6, 3600000, 900000, undefined]);
     assert.deepEqual(config.policy, { windowMs: 600000, maxErrorRate: 0.2, minRuns: 20 });
     assert.equal(config.trust().size, 1);
-    assert.throws(() => updateConfigFrom({ url: 'file:///etc/passwd' }, '', 'yard', 'h', '/tmp'), /Setting "url" must be an http: or https: URL, or empty/);
+    assert.throws(() => updateConfigFrom({ url: 'file:///etc/passwd' }, '', 'yard', 'h', '/tmp'), /Setting "url" must be an http: or https: URL without a user name or password, or empty/);
     assert.throws(() => updateConfigFrom({ topic: 'edge-ai/#' }, '', 'yard', 'h', '/tmp'), /an MQTT topic without wildcards/);
     assert.throws(() => updateConfigFrom({ maxMegabytes: 0 }, '', 'yard', 'h', '/tmp'), /Setting "maxMegabytes" must be a number from 0.001 to 4096/);
     assert.throws(() => updateConfigFrom({ revoked: 'abc' }, '', 'yard', 'h', '/tmp'), /revoked keys.*key ids of 32 hex digits/);

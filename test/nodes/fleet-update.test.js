@@ -26,7 +26,7 @@ const GOLDEN = ['orange.jpg', 'apple.jpg'].map((f) => path.join(images, f));
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 const variant = (n) => tinyClassifier(8, { variant: String(n) });
 /** Kills in the fault-injection test; the 100 with EDGE_AI_UPDATE_KILLS=100 (about 8 minutes). */
-const KILLS = Number(process.env.EDGE_AI_UPDATE_KILLS || 20);
+const KILLS = Number(process.env.EDGE_AI_UPDATE_KILLS || 12);
 
 /** The device's flow: bundles in over MQTT, status out over MQTT, and GET /infer answering which model ran. */
 function deviceFlow(device, brokerPort, publicPem) {

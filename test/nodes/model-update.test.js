@@ -171,6 +171,13 @@ describe('edge-ai-model-update in a flow', function () {
     assert.equal(status.payload.since, statuses[statuses.length - 2].payload.since, 'the same bundle again: not applied again');
   });
 
+  it('a model waiting for its first bundle closes at once on a redeploy (Node-RED would wait 15 s for it)', async () => {
+    await start();
+    const began = Date.now();
+    await helper.unload();
+    assert.ok(Date.now() - began < 10000, `closed in ${Date.now() - began} ms`);
+  });
+
   it('swaps 50 versions in during a 10 fps camera flow: no frame failed or lost, each answered by one version', async () => {
     const flow = [
       { id: 'cam', type: 'edge-ai-camera', source: 'video', path: VIDEO, mode: 'continuous', fps: 10, wires: [['pre', 'frames']] },

@@ -60,8 +60,10 @@ export class ModelRegistry {
     return {
       ready,
       release: async () => {
+        if (released) return;
         released = true;
-        await config.catch(() => undefined);
+        // Not resolved yet (a catalogue download, a model waiting for its first update): no lease
+        // was taken, and none will be (the then above refuses); do not wait for it.
         await lease?.release();
       },
     };

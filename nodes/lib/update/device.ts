@@ -3,13 +3,18 @@
 // model's own hot reload, rolled back when the new version fails to load or fails too often in
 // its first minutes (rollback.ts), and every change told to whoever reports it.
 import * as path from 'node:path';
+import { servedModelConfig, type ModelConfig, type ModelNodeSettings } from '../model';
+import { checkModelName } from './manifest';
 import { DEFAULT_ROLLBACK_POLICY, RollbackWatch, type RollbackPolicy } from './rollback';
 import { UpdateStore, type InstalledModel, type UpdateState } from './store';
 import { Updater, type UpdateOutcome, type UpdaterOptions } from './updater';
 
-/** What the device needs of the serving model: load the served file again, rejecting when it cannot. */
+/**
+ * What the device needs of a model serving the store's file: load it again (now holding the
+ * model with SHA-256 `sha256`), rejecting when it cannot; one that already serves it may skip.
+ */
 export interface ServingModel {
-  reload(): Promise<unknown>;
+  reload(sha256: string): Promise<unknown>;
 }
 
 /** An update's outcome as the device ends it: applied and serving, refused, already current, or rolled back. */
@@ -26,11 +31,15 @@ export class UpdateDevice {
   readonly name: string;
   readonly store: UpdateStore;
   #watch: RollbackWatch;
+  #policy: RollbackPolicy;
   /** The version whose runs the watch counts. */
   #watched: string | undefined;
   readonly #now: () => number;
   readonly #changeListeners = new Set<(state: UpdateState) => void>();
-  #serving: ServingModel | undefined;
+  /** Every model node serving this name (each with its own settings). */
+  readonly #serving = new Set<ServingModel>();
+  /** The device's name on the status topic and the health board (the update node's setting). */
+  deviceName: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #firstServed: Promise<InstalledModel>;
   #markServed!: (installed: InstalledModel) => void;
@@ -40,6 +49,7 @@ export class UpdateDevice {
     this.name = name;
     this.#now = now;
     this.store = new UpdateStore(root, now);
+    this.#policy = policy;
     this.#watch = new RollbackWatch(policy, now);
     this.#firstServed = new Promise((resolve) => { this.#markServed = resolve; });
     const current = this.store.reconcile();
@@ -51,12 +61,17 @@ export class UpdateDevice {
     return this.#firstServed;
   }
 
+  /** The model node's configuration: the store's served file (with the bundle's labels), once a version is installed. */
+  async servedConfig(settings: ModelNodeSettings, baseDir: string): Promise<ModelConfig> {
+    await this.served();
+    const { current } = this.store.state();
+    return servedModelConfig(settings, { model: this.store.servedFile(), labels: current?.labels ? this.store.servedLabels() : undefined }, baseDir);
+  }
+
   /** The model serving the store's file; the device reloads it on each switch. Returns the function that detaches it. */
   serve(model: ServingModel): () => void {
-    this.#serving = model;
-    return () => {
-      if (this.#serving === model) this.#serving = undefined;
-    };
+    this.#serving.add(model);
+    return () => this.#serving.delete(model);
   }
 
   /** Hear every change of the state (applied, refused, rolled back); returns the function that stops listening. */
@@ -65,8 +80,13 @@ export class UpdateDevice {
     return () => this.#changeListeners.delete(listener);
   }
 
-  /** The rollback policy for the versions applied from now on (the update node's settings). */
+  /**
+   * The rollback policy for the versions applied from now on (the update node's settings). The
+   * same policy again (a redeploy) keeps the watch on a version in its window.
+   */
   watchWith(policy: RollbackPolicy): void {
+    if (JSON.stringify(policy) === JSON.stringify(this.#policy)) return;
+    this.#policy = policy;
     this.#watch = new RollbackWatch(policy, this.#now);
     this.#watched = undefined;
   }
@@ -93,13 +113,16 @@ export class UpdateDevice {
     const reason = this.#watch.record(ok);
     if (!this.#watch.watching) this.#watched = undefined;
     if (!reason) return;
-    this.#queue = this.#queue.then(() => this.#rollBack(reason)).then(() => this.#changed(), () => this.#changed());
+    // Queued behind a bundle being applied: roll back only if the failing version still serves.
+    this.#queue = this.#queue
+      .then(() => (this.store.state().current?.sha256 === sha256 ? this.#rollBack(reason).then(() => this.#changed()) : undefined))
+      .catch(() => this.#changed());
   }
 
   async #switchTo(installed: InstalledModel): Promise<DeviceOutcome> {
     this.#markServed(installed);
     try {
-      await this.#serving?.reload();
+      await this.#reloadAll(installed.sha256);
       this.#watch.start();
       this.#watched = installed.sha256;
       return { result: 'applied', installed };
@@ -116,8 +139,12 @@ export class UpdateDevice {
       this.store.record('failed', `${reason}; no earlier version to go back to`, version);
       return { result: 'rolled back', reason: `${reason}; no earlier version to go back to`, version };
     }
-    await this.#serving?.reload().catch((err) => this.store.record('failed', `${reason}; version ${restored.version} did not load again either: ${messageOf(err)}`, version));
+    await this.#reloadAll(restored.sha256).catch((err) => this.store.record('failed', `${reason}; version ${restored.version} did not load again either: ${messageOf(err)}`, version));
     return { result: 'rolled back', reason, version, installed: restored };
+  }
+
+  async #reloadAll(sha256: string): Promise<void> {
+    await Promise.all([...this.#serving].map((model) => model.reload(sha256)));
   }
 
   #changed(): void {
@@ -128,6 +155,13 @@ export class UpdateDevice {
 
 /** One device per update folder in this process: the model node and the update node meet here. */
 const devices = new Map<string, UpdateDevice>();
+
+/** The update device of a model node whose source is "update" (under `userDir`), else undefined; a bad name throws. */
+export function updateDeviceFor(settings: ModelNodeSettings, userDir: string): UpdateDevice | undefined {
+  if (settings.source !== 'update') return undefined;
+  const name = checkModelName(settings.update);
+  return updateDevice(name, updatesFolder(userDir, name));
+}
 
 export function updateDevice(name: string, root: string): UpdateDevice {
   const key = path.resolve(root);

@@ -62,7 +62,9 @@ export async function receiveBundle(source: AsyncIterable<Uint8Array>, staging: 
         header = Buffer.concat([header, data.subarray(0, missing)]);
         data = data.subarray(missing);
         if (header.length < HEADER_BYTES) continue;
-        expected = parseHeader(header, maxBytes).length;
+        const parsed = parseHeader(header, maxBytes);
+        trust.key(parsed.id); // an unknown or revoked key is refused before the payload is read
+        expected = parsed.length;
       }
       written += BigInt(data.length);
       if (written > expected) throw new EdgeAiError('bundleRefused', { reason: `it is longer than its header says (${expected + BigInt(HEADER_BYTES)} bytes)` });

@@ -41,7 +41,9 @@ export interface Manifest {
   allowDowngrade?: boolean;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Model names (and device names on the status topic): letters, digits, ".", "_", "-". */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME = NAME_PATTERN;
 const VERSION = /^\d{1,9}(\.\d{1,9}){0,3}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const INNER_PATH = /^(golden\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -145,10 +147,15 @@ export function parseManifest(textValue: string): Manifest {
  * signer allowed the downgrade. A creation time in the future is not refused: a Raspberry Pi
  * without a clock battery starts in the past.
  */
-export function checkApplicable(manifest: Manifest, now: number, packageVersion: string, applied?: string): void {
+export function checkApplicable(manifest: Manifest, now: number, packageVersion: string, applied?: string, currentCreated?: string): void {
   if (now >= Date.parse(manifest.expires)) throw new EdgeAiError('bundleRefused', { reason: `it expired at ${manifest.expires}` });
   if (manifest.minPackageVersion && compareVersions(packageVersion.replace(/[-+].*$/, ''), manifest.minPackageVersion) < 0) {
     throw new EdgeAiError('bundleRefused', { reason: `it needs @edgeflow/node-red-edge-ai ${manifest.minPackageVersion} or later; this device has ${packageVersion}` });
+  }
+  // A signed downgrade is taken once: it must have been made after the version it replaces, so
+  // an old downgrade bundle replayed later (anyone can publish to the topic) is refused.
+  if (manifest.allowDowngrade && currentCreated !== undefined && Date.parse(manifest.created) <= Date.parse(currentCreated)) {
+    throw new EdgeAiError('bundleRefused', { reason: `it allows a downgrade but was made at ${manifest.created}, not after the version in use (made at ${currentCreated}): a replayed bundle?` });
   }
   if (applied !== undefined && compareVersions(manifest.version, applied) <= 0 && !manifest.allowDowngrade) {
     throw new EdgeAiError('bundleRefused', {

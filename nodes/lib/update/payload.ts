@@ -82,12 +82,20 @@ function writeChecked(entry: ReadEntry, dir: string, listed: BundleFile): Promis
   const fd = openSync(target, 'w', 0o644);
   const hash = createHash('sha256');
   return new Promise<void>((resolve, reject) => {
+    // A full or failing disk: kept and reported at the end, not thrown into tar's parser.
+    let writeError: Error | undefined;
     entry.on('data', (chunk: Buffer) => {
+      if (writeError) return;
       hash.update(chunk);
-      writeSync(fd, chunk);
+      try {
+        writeSync(fd, chunk);
+      } catch (err) {
+        writeError = err as Error;
+      }
     });
     entry.on('end', () => {
       try {
+        if (writeError) throw refuse(`"${listed.file}" could not be written: ${writeError.message}`);
         fsyncSync(fd);
         const actual = hash.digest('hex');
         if (actual !== listed.sha256) throw refuse(`"${listed.file}" has SHA-256 ${actual}; the manifest says ${listed.sha256}`);

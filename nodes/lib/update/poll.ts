@@ -1,7 +1,7 @@
 // Bundles fetched from a URL on a schedule: each request carries the ETag of the last bundle
 // taken (If-None-Match), so an unchanged bundle costs a 304 and no download. The ETag is kept
-// beside the store, so a restart does not download the same bundle again; it is kept only once
-// a bundle was applied or found current, so a refused or cut download is fetched again.
+// beside the store once a bundle arrived whole (applied or refused: the same bytes would be
+// refused again), so a restart does not download it again; a cut download is fetched again.
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { systemClock, type Clock } from '../clock';
@@ -10,7 +10,14 @@ import { replaceFile } from './store';
 
 export type Fetched =
   | { status: 'unchanged' }
-  | { status: 'new'; etag?: string; body: AsyncIterable<Uint8Array> };
+  | {
+    status: 'new';
+    etag?: string;
+    /** The bundle's bytes as they arrive. */
+    body: AsyncIterable<Uint8Array>;
+    /** After the body was read: whether it arrived whole (a cut connection is fetched again). */
+    complete(): boolean;
+  };
 
 /** How long one request may take, download included. */
 const FETCH_TIMEOUT_MS = 10 * 60000;
@@ -38,21 +45,44 @@ export class EtagFile {
   }
 }
 
-/** One request for the bundle at `url`; a status other than 200 or 304 is an error. */
-export async function fetchBundle(url: URL, etag: string | undefined): Promise<Fetched> {
+/**
+ * One request for the bundle at `url`; a status other than 200 or 304 is an error. The request
+ * and its download end at `stop` (the node closing) or after FETCH_TIMEOUT_MS.
+ */
+export async function fetchBundle(url: URL, etag: string | undefined, stop?: AbortSignal): Promise<Fetched> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer in ${FETCH_TIMEOUT_MS / 60000} minutes`)), FETCH_TIMEOUT_MS);
+  const onStop = (): void => controller.abort(new Error('the node was closed'));
+  stop?.addEventListener('abort', onStop);
+  const finish = (): void => {
+    clearTimeout(timer);
+    stop?.removeEventListener('abort', onStop);
+  };
   let response: Response;
   try {
-    response = await fetch(url, { headers: etag ? { 'if-none-match': etag } : {}, redirect: 'follow', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    response = await fetch(url, { headers: etag ? { 'if-none-match': etag } : {}, redirect: 'follow', signal: controller.signal });
   } catch (err) {
+    finish();
     const cause = (err as { cause?: Error }).cause;
     throw new EdgeAiError('bundleFetch', { url: url.href, reason: cause?.message ?? (err as Error).message });
   }
-  if (response.status === 304) return { status: 'unchanged' };
-  if (response.status !== 200 || !response.body) {
+  if (response.status === 304 || response.status !== 200 || !response.body) {
+    finish();
     await response.body?.cancel().catch(() => undefined);
+    if (response.status === 304) return { status: 'unchanged' };
     throw new EdgeAiError('bundleFetch', { url: url.href, reason: `the server answered ${response.status} ${response.statusText}`.trim() });
   }
-  return { status: 'new', etag: response.headers.get('etag') ?? undefined, body: response.body as unknown as AsyncIterable<Uint8Array> };
+  const stream = response.body as unknown as AsyncIterable<Uint8Array>;
+  let whole = false;
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of stream) yield chunk;
+      whole = true;
+    } finally {
+      finish();
+    }
+  }
+  return { status: 'new', etag: response.headers.get('etag') ?? undefined, body: body(), complete: () => whole };
 }
 
 /** Runs `check` after `delayMs`, then every `intervalMs` (Infinity: once) after the one before ended; stop() ends it. */

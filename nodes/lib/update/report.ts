@@ -1,5 +1,6 @@
-// What a device says about its model, on its retained status topic and in the health endpoint:
-// one message per device, so one `mqtt in` on a wildcard shows the whole fleet.
+// What a device says about its model, on its retained status topic and in the health endpoint
+// (one message per device, so one `mqtt in` on a wildcard shows the whole fleet), and under the
+// update node in the editor.
 import type { UpdateState } from './store';
 
 export interface FleetStatus {
@@ -21,4 +22,14 @@ export function fleetStatus(device: string, state: UpdateState): FleetStatus {
     ...(previous ? { previous: previous.version } : {}),
     ...(last ? { last } : {}),
   };
+}
+
+/** The update node's status line for a state: which look, which text of its catalog, and the text's parameters. */
+export function updateStatusLine(state: UpdateState, keysTrusted: number): { kind: 'error' | 'ready' | 'idle'; key: string; params: Record<string, string> } {
+  const { current, last } = state;
+  const version = current?.version ?? '-';
+  if (last?.result === 'refused' || last?.result === 'failed') return { kind: 'error', key: last.result, params: { reason: last.reason, version } };
+  if (last?.result === 'rolled back') return { kind: 'error', key: 'rolledBack', params: { version } };
+  if (current) return { kind: 'ready', key: 'serving', params: { version, sha: current.sha256.slice(0, 8) } };
+  return { kind: 'idle', key: keysTrusted ? 'waiting' : 'waitingNoKeys', params: {} };
 }

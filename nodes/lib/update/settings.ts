@@ -7,6 +7,7 @@ import { EdgeAiError } from '../errors';
 import { expandPath } from '../paths';
 import { numberSetting } from '../settings';
 import { TrustedKeys } from './keys';
+import { NAME_PATTERN } from './manifest';
 import type { RollbackPolicy } from './rollback';
 
 export interface UpdateNodeSettings {
@@ -37,19 +38,19 @@ export interface UpdateConfig {
   trust(): TrustedKeys;
 }
 
-const DEVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function bundleUrl(raw: string | undefined): URL | undefined {
   const text = raw?.trim();
   if (!text) return undefined;
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(text);
   } catch {
-    throw new EdgeAiError('badSetting', { name: 'url', expected: 'an http: or https: URL, or empty', received: JSON.stringify(text) });
+    url = undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new EdgeAiError('badSetting', { name: 'url', expected: 'an http: or https: URL, or empty', received: JSON.stringify(text) });
+  // fetch refuses a user name or password in the URL: say so at deploy.
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new EdgeAiError('badSetting', { name: 'url', expected: 'an http: or https: URL without a user name or password, or empty', received: JSON.stringify(text) });
   }
   return url;
 }
@@ -63,7 +64,7 @@ export const keyIdList = (raw: string | undefined): string[] => String(raw ?? ''
  */
 export function updateConfigFrom(settings: UpdateNodeSettings, publicKeys: string, model: string, hostname: string, baseDir: string): UpdateConfig {
   const device = String(settings.device ?? '').trim() || hostname.replace(/[^A-Za-z0-9._-]/g, '-');
-  if (!DEVICE.test(device)) throw new EdgeAiError('badSetting', { name: 'device', expected: 'a name of letters, digits, ".", "_" or "-" (64 at most)', received: JSON.stringify(device) });
+  if (!NAME_PATTERN.test(device)) throw new EdgeAiError('badSetting', { name: 'device', expected: 'a name of letters, digits, ".", "_" or "-" (64 at most)', received: JSON.stringify(device) });
   const topic = String(settings.topic ?? '').trim() || `edge-ai/status/${device}/${model}`;
   if (/[#+\u0000]/.test(topic)) throw new EdgeAiError('badSetting', { name: 'topic', expected: 'an MQTT topic without wildcards', received: JSON.stringify(topic) });
   const keysFile = String(settings.keysFile ?? '').trim() ? expandPath(String(settings.keysFile), baseDir) : undefined;

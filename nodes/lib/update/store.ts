@@ -22,6 +22,8 @@ export interface InstalledModel {
   keyId: string;
   /** SHA-256 of the bundle's payload: the same bundle delivered again is known by it. */
   bundle: string;
+  /** When its manifest was made (a downgrade must be made later). */
+  created?: string;
   since: string;
 }
 
@@ -116,7 +118,7 @@ export class UpdateStore {
     syncFolder(this.#versions);
     const installed: InstalledModel = {
       name: manifest.name, version: manifest.version, sha256: manifest.model.sha256, format: manifest.model.format, folder,
-      model: manifest.model.file, ...(manifest.labels ? { labels: manifest.labels.file } : {}), keyId, bundle, since: new Date(this.#now()).toISOString(),
+      model: manifest.model.file, ...(manifest.labels ? { labels: manifest.labels.file } : {}), keyId, bundle, created: manifest.created, since: new Date(this.#now()).toISOString(),
     };
     const state = this.state();
     const applied = state.applied && compareVersions(state.applied, manifest.version) > 0 && !manifest.allowDowngrade ? state.applied : manifest.version;

@@ -89,7 +89,7 @@ export class Updater {
       if (this.#options.name !== undefined && manifest.name !== this.#options.name) {
         throw new EdgeAiError('bundleRefused', { reason: `it holds model "${manifest.name}", and this device takes bundles for "${this.#options.name}"` });
       }
-      checkApplicable(manifest, now(), packageVersion, state.applied);
+      checkApplicable(manifest, now(), packageVersion, state.applied, state.current?.created);
       await canary(path.join(unpacked, manifest.model.file), manifest, unpacked);
       return { result: 'applied', installed: store.install(unpacked, manifest, received.keyId, received.payloadSha256) };
     } catch (err) {
