@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusLine, localError } from './adapter';
 import { EdgeAiError, describeValue } from './lib/errors';
-import { EtagFile, PollSchedule, fetchBundle, fleetStatus, updateConfigFrom, updateStatusLine, type UpdateConfig, type UpdateDevice, type UpdateNodeSettings, type UpdateState } from './lib/update';
+import { BundleFeed, PollSchedule, isOutcomeError, updateConfigFrom, updateStatusLine, type UpdateConfig, type UpdateDevice, type UpdateNodeSettings, type UpdateState } from './lib/update';
 import type { ModelNode } from './edge-ai-model';
 
 /** How long after deploy the first status goes out. */
@@ -40,72 +40,26 @@ module.exports = function register(RED: NodeAPI): void {
       status.error(setupError);
     }
 
-    const trusted = (): number => {
-      try {
-        return config!.trust().size;
-      } catch {
-        return 0;
-      }
-    };
+    const feed = device && config ? new BundleFeed(device, config, PACKAGE_VERSION) : undefined;
     /** The state under the node and, retained, on the status topic. */
     const publish = (state: UpdateState): void => {
-      const line = updateStatusLine(state, trusted());
+      const line = updateStatusLine(state, () => feed!.keysTrusted());
       status.show(line.kind, line.key, line.params);
-      node.send({ topic: config!.topic, payload: fleetStatus(config!.device, state), retain: true, qos: 1 } as NodeMessage);
+      node.send({ topic: config!.topic, payload: device!.status(state), retain: true, qos: 1 } as NodeMessage);
     };
-    const stopListening = device && config ? device.onChange(publish) : undefined;
+    const stopListening = feed ? device!.onChange(publish) : undefined;
     // The state at deploy, once an mqtt out has had time to connect (it drops what comes before),
     // and again now and then: a restarted device says again what it serves.
-    const repeat = device && config ? new PollSchedule(config.statusMs || Infinity, async () => publish(device!.store.state())) : undefined;
+    const repeat = feed ? new PollSchedule(config!.statusMs || Infinity, async () => publish(device!.store.state())) : undefined;
     repeat?.start(STATUS_DELAY_MS);
 
-    /**
-     * Apply one bundle. A refusal or a rollback is an error for a Catch node; the status under
-     * the node and on the topic already says it.
-     */
-    const receive = async (source: AsyncIterable<Uint8Array>): Promise<void> => {
-      status.show('working', 'receiving');
-      const outcome = await device!.receive(source, { trust: config!.trust(), maxBytes: config!.maxBytes, packageVersion: PACKAGE_VERSION });
-      if (outcome.result === 'current') publish(device!.store.state());
-      if (outcome.result === 'refused') throw shown(new EdgeAiError('bundleRefused', { reason: outcome.reason }));
-      if (outcome.result === 'rolled back') {
-        throw shown(new EdgeAiError('bundleRolledBack', { version: outcome.version ?? '-', reason: outcome.reason, serving: outcome.installed?.version ?? '-' }));
-      }
-    };
-    /** Errors whose status the publish already drew. */
-    const drawn = new WeakSet<object>();
-    const shown = (err: EdgeAiError): EdgeAiError => {
-      drawn.add(err);
-      return err;
-    };
-    /** An error in the user's language, drawn under the node unless the status says it already. */
+    /** An error in the user's language, drawn under the node unless the published state tells of it already. */
     const reported = (err: unknown): Error => {
       const local = localError(RED, err);
-      if (!(typeof err === 'object' && err && drawn.has(err))) status.error(local);
+      if (!isOutcomeError(err)) status.error(local);
       return local;
     };
-
-    const etags = config?.url && device ? new EtagFile(device.store.root) : undefined;
-    const closing = new AbortController();
-    let looking = false;
-    /** One look at the URL (none while one runs): a new bundle is applied; its ETag kept once it arrived whole. */
-    const poll = async (): Promise<void> => {
-      if (looking) return;
-      looking = true;
-      try {
-        const url = config!.url!;
-        const fetched = await fetchBundle(url, etags!.get(url), closing.signal);
-        if (fetched.status === 'unchanged') return;
-        try {
-          await receive(fetched.body);
-        } finally {
-          if (fetched.complete()) etags!.set(url, fetched.etag);
-        }
-      } finally {
-        looking = false;
-      }
-    };
-    const polling = config?.url ? new PollSchedule(config.pollMs, () => poll().catch((err) => node.error(reported(err)))) : undefined;
+    const polling = config?.url ? new PollSchedule(config.pollMs, () => feed!.look().catch((err) => node.error(reported(err)))) : undefined;
     polling?.start(1000);
 
     node.on('input', (msg: NodeMessageInFlow, _send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
@@ -113,10 +67,11 @@ module.exports = function register(RED: NodeAPI): void {
       const fail = (err: unknown): void => done(reported(err));
       if (Buffer.isBuffer(msg.payload)) {
         const bundle = msg.payload;
-        receive((async function* bytes() { yield bundle; })()).then(() => done(), fail);
+        status.show('working', 'receiving');
+        feed!.receive((async function* bytes() { yield bundle; })()).then(() => done(), fail);
       } else if (config!.url) {
         // With a URL set, any other msg (an inject) asks for a look now.
-        poll().then(() => done(), fail);
+        feed!.look().then(() => done(), fail);
       } else {
         fail(new EdgeAiError('bundleInput', { received: describeValue(msg.payload) }));
       }
@@ -125,7 +80,7 @@ module.exports = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       repeat?.stop();
       polling?.stop();
-      closing.abort();
+      feed?.close();
       stopListening?.();
       status.clear();
       done();

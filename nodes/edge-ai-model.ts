@@ -2,7 +2,6 @@
 // shared registry; this node and every node using it hold a lease, the last release stops it.
 // With source "update", it serves what an edge-ai-model-update node installs.
 import './supported-platform';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
@@ -12,7 +11,7 @@ import { choosePromotion, promotionThresholds, type PromotionSettings } from './
 import { expandPath } from './lib/paths';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
 import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
-import { fleetStatus, updateDeviceFor, type UpdateDevice } from './lib/update';
+import { updateDeviceFor, type UpdateDevice } from './lib/update';
 import type { PreprocessSpec } from './lib/image';
 
 export interface ModelNode extends Node {
@@ -69,22 +68,11 @@ module.exports = function register(RED: NodeAPI): void {
     // The node's own lease loads the model at deploy, before the first frame arrives.
     const own = node.acquire();
     let closed = false;
-    // Each update switches through the model's hot reload, once the model has loaded. A model
-    // that failed to load at deploy has nothing to reload: the new version loads at the next deploy.
-    if (updates) {
-      stopUpdates!.push(updates.serve({
-        reload: async (sha256: string) => {
-          const host = await own.ready.catch(() => undefined);
-          if (closed || host?.info.sha256 === sha256) return;
-          if (!host) node.warn(RED._('edge-ai-model.log.installedNotLoaded'));
-          else await host.reload();
-        },
-      }));
-    }
+    // Each update switches through the model's hot reload.
+    if (updates) stopUpdates!.push(updates.attach(own.ready, () => node.warn(RED._('edge-ai-model.log.installedNotLoaded'))));
     own.ready.then(
       (host) => {
         entry.ready();
-        if (updates) stopUpdates!.push(host.onRun((ok, sha256) => updates!.ran(ok, sha256)));
         node.log(RED._('edge-ai-model.log.loaded', { summary: modelSummary(host.info) }));
         host.onEvent((event) => {
           if (event.type === 'reloaded') {
@@ -102,10 +90,10 @@ module.exports = function register(RED: NodeAPI): void {
     );
     /** An update-fed model: waiting for its first bundle in the log, its update state on the health board. */
     function reportUpdates(device: UpdateDevice): Array<() => void> {
-      const show = (): void => entry.update(fleetStatus(device.deviceName ?? os.hostname(), device.store.state()));
-      show();
-      if (!device.store.state().current) node.log(RED._('edge-ai-model.log.waitingForBundle', { folder: device.store.root }));
-      return [device.onChange(show)];
+      const state = device.store.state();
+      entry.update(device.status(state));
+      if (!state.current) node.log(RED._('edge-ai-model.log.waitingForBundle', { folder: device.store.root }));
+      return [device.onChange((changed) => entry.update(device.status(changed)))];
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -145,6 +145,9 @@ export class EdgeAiError extends Error {
 const SHOWN_TEXT = 24;
 
 /** Short description of an unexpected value for error messages: 'string "abc"', "Buffer of 12 bytes", "object {a, b}". */
+/** The message of anything thrown. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Buffer.isBuffer(value)) return `Buffer of ${value.length} bytes`;

@@ -55,7 +55,7 @@ describe('the update device', function () {
     assert.equal(served.version, '1');
     assert.equal((await receive(2)).result, 'applied');
     assert.equal((await receive(2)).result, 'current');
-    assert.deepEqual([model.reloads, states], [2, ['1', '2']]);
+    assert.deepEqual([model.reloads, states], [2, ['1', '2', '2']], 'the same bundle again is told too (its status goes out again)');
     assert.equal(fileSha256(made.store.servedFile()), made.store.state().current.sha256);
     // A device opened again on the same folder (a restart) serves at once.
     const again = new UpdateDevice('tiny', made.store.root);

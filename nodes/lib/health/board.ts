@@ -1,6 +1,7 @@
 // The runtime's health as a container check or a Kubernetes probe reads it: each model and
 // camera node reports here, and the board says, for a given moment, which of them is failing.
 import { systemClock, type Clock } from '../clock';
+import { messageOf } from '../errors';
 
 export type HealthStatus = 'ok' | 'starting' | 'failing';
 
@@ -93,9 +94,6 @@ interface CameraLine extends CameraExpectation {
   running: boolean;
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * A camera that should stream is failing once its newest frame (or, before the first, its start)

@@ -2,10 +2,13 @@
 // that serves them: bundles applied one at a time (updater.ts), the model swapped through the
 // model's own hot reload, rolled back when the new version fails to load or fails too often in
 // its first minutes (rollback.ts), and every change told to whoever reports it.
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { servedModelConfig, type ModelConfig, type ModelNodeSettings } from '../model';
+import { messageOf } from '../errors';
+import { servedModelConfig, type ModelConfig, type ModelHost, type ModelNodeSettings } from '../model';
 import { checkModelName } from './manifest';
 import { DEFAULT_ROLLBACK_POLICY, RollbackWatch, type RollbackPolicy } from './rollback';
+import { fleetStatus, type FleetStatus } from './report';
 import { UpdateStore, type InstalledModel, type UpdateState } from './store';
 import { Updater, type UpdateOutcome, type UpdaterOptions } from './updater';
 
@@ -24,8 +27,6 @@ export type ReceiveOptions = Omit<UpdaterOptions, 'store' | 'name' | 'now'>;
 
 /** The folder of a model name's updates under the Node-RED user directory. */
 export const updatesFolder = (userDir: string, name: string): string => path.join(userDir, 'edge-ai-updates', name);
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class UpdateDevice {
   readonly name: string;
@@ -74,7 +75,37 @@ export class UpdateDevice {
     return () => this.#serving.delete(model);
   }
 
-  /** Hear every change of the state (applied, refused, rolled back); returns the function that stops listening. */
+  /**
+   * A model node's own lease on the served file: reloaded on each switch (unless it already
+   * serves that version), its runs counted by the rollback watch. A model that failed to load
+   * has nothing to reload: `notLoaded` is told, and the new version loads at the next deploy.
+   * Returns the function that detaches it.
+   */
+  attach(ready: Promise<ModelHost>, notLoaded: () => void): () => void {
+    let detached = false;
+    let stopCounting: (() => unknown) | undefined;
+    ready.then((host) => { if (!detached) stopCounting = host.onRun((ok, sha256) => this.ran(ok, sha256)); }, () => undefined);
+    const stopServing = this.serve({
+      reload: async (sha256) => {
+        const host = await ready.catch(() => undefined);
+        if (detached || host?.info.sha256 === sha256) return;
+        if (!host) notLoaded();
+        else await host.reload();
+      },
+    });
+    return () => {
+      detached = true;
+      stopServing();
+      stopCounting?.();
+    };
+  }
+
+  /** What the status topic and the health board say of this device's model now. */
+  status(state: UpdateState = this.store.state()): FleetStatus {
+    return fleetStatus(this.deviceName ?? os.hostname(), state);
+  }
+
+  /** Hear every outcome (applied, refused, rolled back, the same bundle again); returns the function that stops listening. */
   onChange(listener: (state: UpdateState) => void): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
@@ -95,8 +126,8 @@ export class UpdateDevice {
   receive(source: AsyncIterable<Uint8Array>, options: ReceiveOptions): Promise<DeviceOutcome> {
     const next = this.#queue.then(async (): Promise<DeviceOutcome> => {
       const outcome = await new Updater({ ...options, store: this.store, name: this.name, now: this.#now }).apply(source);
-      if (outcome.result === 'current') return outcome;
       const ended = outcome.result === 'applied' ? await this.#switchTo(outcome.installed) : outcome;
+      // Told even when nothing changed (a retained bundle after a reconnect): the status goes out again.
       this.#changed();
       return ended;
     });

@@ -13,3 +13,4 @@ export * from './report';
 export * from './device';
 export * from './settings';
 export * from './poll';
+export * from './feed';

@@ -4,6 +4,7 @@
 // replace a newer version). Checked field by field once the signature has held: a trusted
 // signer can still make mistakes.
 import { EdgeAiError, describeValue } from '../errors';
+import type { TensorInfo } from '../types';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -14,11 +15,8 @@ export interface BundleFile {
   size: number;
 }
 
-export interface TensorSignature {
-  name: string;
-  type: string;
-  dims: Array<number | string>;
-}
+/** An input or output as the manifest records it: the name, type and dims the loader reads. */
+export type TensorSignature = TensorInfo;
 
 /** A frame and the answer the model must give on it: a classifier's top-1, or a detector's detections. */
 export interface GoldenFrame extends BundleFile {
@@ -43,7 +41,6 @@ export interface Manifest {
 
 /** Model names (and device names on the status topic): letters, digits, ".", "_", "-". */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const NAME = NAME_PATTERN;
 const VERSION = /^\d{1,9}(\.\d{1,9}){0,3}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const INNER_PATH = /^(golden\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -60,7 +57,7 @@ export function compareVersions(a: string, b: string): number {
 
 /** The model name of the model node's "update" source, as the bundles' manifests give it. */
 export function checkModelName(value: unknown): string {
-  if (typeof value !== 'string' || !NAME.test(value.trim())) {
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value.trim())) {
     throw new EdgeAiError('badSetting', { name: 'update', expected: 'a model name of letters, digits, ".", "_" or "-" (64 at most), as the bundles\' manifests give it', received: describeValue(value) });
   }
   return value.trim();
@@ -123,7 +120,7 @@ export function parseManifest(textValue: string): Manifest {
   if (raw.preprocessing !== undefined && (typeof raw.preprocessing !== 'object' || raw.preprocessing === null)) refuse('preprocessing', 'an object', raw.preprocessing);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
-    name: text(raw.name, 'name', NAME, 'a name of letters, digits, ".", "_" or "-" (64 at most)'),
+    name: text(raw.name, 'name', NAME_PATTERN, 'a name of letters, digits, ".", "_" or "-" (64 at most)'),
     version: text(raw.version, 'version', VERSION, 'a dotted number such as 3 or 1.4.2'),
     created: time(raw.created, 'created'),
     expires: time(raw.expires, 'expires'),

@@ -66,7 +66,7 @@ export async function fetchBundle(url: URL, etag: string | undefined, stop?: Abo
     const cause = (err as { cause?: Error }).cause;
     throw new EdgeAiError('bundleFetch', { url: url.href, reason: cause?.message ?? (err as Error).message });
   }
-  if (response.status === 304 || response.status !== 200 || !response.body) {
+  if (response.status !== 200 || !response.body) {
     finish();
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 304) return { status: 'unchanged' };

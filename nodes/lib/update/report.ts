@@ -24,12 +24,15 @@ export function fleetStatus(device: string, state: UpdateState): FleetStatus {
   };
 }
 
-/** The update node's status line for a state: which look, which text of its catalog, and the text's parameters. */
-export function updateStatusLine(state: UpdateState, keysTrusted: number): { kind: 'error' | 'ready' | 'idle'; key: string; params: Record<string, string> } {
+/**
+ * The update node's status line for a state: which look, which text of its catalog, and the
+ * text's parameters. `keysTrusted` (it reads the keys file) is asked only while nothing is installed.
+ */
+export function updateStatusLine(state: UpdateState, keysTrusted: () => number): { kind: 'error' | 'ready' | 'idle'; key: string; params: Record<string, string> } {
   const { current, last } = state;
   const version = current?.version ?? '-';
   if (last?.result === 'refused' || last?.result === 'failed') return { kind: 'error', key: last.result, params: { reason: last.reason, version } };
   if (last?.result === 'rolled back') return { kind: 'error', key: 'rolledBack', params: { version } };
   if (current) return { kind: 'ready', key: 'serving', params: { version, sha: current.sha256.slice(0, 8) } };
-  return { kind: 'idle', key: keysTrusted ? 'waiting' : 'waitingNoKeys', params: {} };
+  return { kind: 'idle', key: keysTrusted() ? 'waiting' : 'waitingNoKeys', params: {} };
 }

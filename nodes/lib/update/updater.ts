@@ -6,12 +6,12 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError } from '../errors';
-import { isTflite, modelChecker } from '../model';
+import { describeTensors, isTflite, modelChecker } from '../model';
 import { readOnnxModelInfo } from '../onnx';
 import { importTflite } from '../tflite';
 import { receiveBundle } from './envelope';
 import { answersOn, goldenMismatch } from './golden';
-import { checkApplicable, type Manifest, type TensorSignature } from './manifest';
+import { checkApplicable, type Manifest } from './manifest';
 import { openPayload } from './payload';
 import type { TrustedKeys } from './keys';
 import type { InstalledModel, UpdateStore } from './store';
@@ -35,8 +35,6 @@ export type UpdateOutcome =
   | { result: 'current'; installed: InstalledModel }
   | { result: 'refused'; reason: string; version?: string };
 
-const signatureText = (list: TensorSignature[]): string => list.map((t) => `${t.name}:${t.type}[${t.dims.join(',')}]`).join(' ');
-
 /**
  * Whether the model in `modelFile` may serve: it opens and runs in the checker process (a file
  * that crashes onnxruntime is refused there), its inputs and outputs are the manifest's, and it
@@ -48,7 +46,7 @@ export async function canaryCheck(modelFile: string, manifest: Manifest, folder:
   const onnx = isTflite(bytes) ? (await importTflite(bytes)).onnx : bytes;
   const info = readOnnxModelInfo(onnx);
   for (const side of ['inputs', 'outputs'] as const) {
-    const [found, said] = [signatureText(info[side]), signatureText(manifest.signature[side])];
+    const [found, said] = [describeTensors(info[side]), describeTensors(manifest.signature[side])];
     if (found !== said) throw new EdgeAiError('bundleRefused', { reason: `its model's ${side} are ${found}, not the manifest's ${said}` });
   }
   const answers = await answersOn(onnx, manifest.golden.map((g) => path.join(folder, g.file)));
