@@ -109,6 +109,9 @@ module.exports = function register(RED: NodeAPI): void {
         }
         const events = eventMessages(RED, msg, result.events, result.results);
         Object.assign(msg, { payload: result.results, tracks: result.tracks, zones: result.zones, lines: result.lines });
+        // Output 2 is what the trigger looked at: infer's drawing of every result would make
+        // annotate draw those only on frames where none of the trigger's labels was seen.
+        delete msg.annotations;
         // One send() a msg: Node-RED deep-copies every msg after the first of one send() call, which
         // for a crowded frame meant copying all its results once per event and once more for output 2.
         for (const event of events) send([event, null]);

@@ -25,7 +25,10 @@ const { childProcesses } = require('../test/helpers/processes');
 const { percentile, slope } = require('../test/helpers/stats');
 
 const root = path.resolve(__dirname, '..');
-const assets = path.resolve(root, '..', 'shared', 'assets');
+// The test assets (models, photos, video), provisioned as npm test does (test/helpers/assets/).
+const { assetsDir, ensureProvisioned } = require('../test/helpers/assets/where');
+ensureProvisioned();
+const assets = assetsDir();
 const models = path.join(assets, 'models');
 const photos = path.join(assets, 'media', 'images');
 const argument = (name) => { const at = process.argv.indexOf(name); return at > 0 ? process.argv[at + 1] : undefined; };

@@ -31,7 +31,7 @@ cd "$ROOT"
 BASE_IMAGE=${EDGE_AI_BASE_IMAGE:-localhost/edge-ai-base:node18-bookworm}
 IMAGE=${EDGE_AI_TEST_IMAGE:-localhost/edge-ai:test}
 NPM_CA=${EDGE_AI_NPM_CA:-/etc/ssl/certs/ca-certificates.crt}
-ASSETS=$(cd "$ROOT/.." && pwd)/shared/assets
+ASSETS=$(node scripts/test-assets.js >&2 && node -p "require('./test/helpers/assets/where').assetsDir()")
 WORK=$(mktemp -d /tmp/edge-ai-container-test.XXXXXX)
 RUN_ID=$$
 MAIN=edge-ai-test-$RUN_ID

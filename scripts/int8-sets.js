@@ -1,8 +1,8 @@
 // The calibration and held-out image sets for judging int8 models (the benchmark's int8 section
-// and the measurements in the README), cut from the shared assets with ffmpeg:
+// and the measurements in the README), cut from the test assets with ffmpeg:
 // - calibration: 24 frames of the long sample video (vtest_h264.mp4) between 40 s and 79 s, what
 //   a camera would have collected over a while (edge-ai-collect does the same in a flow), and
-//   every other shared photo (8 of 17, alphabetically), so both kinds of picture are represented;
+//   every other asset photo (8 of 17, alphabetically), so both kinds of picture are represented;
 // - held out, never seen by calibration: the other 9 photos, and frames of the first 40 s of the
 //   three sample videos (10 frames of the 640x480 H.264 clip and 10 of the MJPEG one, both of the
 //   first 10 s, at half-second offsets from each other; 90 of the long video from 10 s to 40 s).
@@ -12,7 +12,10 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const assets = path.resolve(__dirname, '..', '..', 'shared', 'assets');
+// The test assets (models, photos, video), provisioned as npm test does (test/helpers/assets/).
+const { assetsDir, ensureProvisioned } = require('../test/helpers/assets/where');
+ensureProvisioned();
+const assets = assetsDir();
 const video = (name) => path.join(assets, 'media', 'video', name);
 
 /** Frames of `file` as JPEGs named `prefix%03d.jpg`, `fps` a second from `start` for `seconds`. */

@@ -36,7 +36,10 @@ const SAMPLE_S = 10;
 /** A disruption may stop the results this long before it counts as a stall. */
 const RECOVERY_S = 30;
 
-const assets = path.resolve(root, '..', 'shared', 'assets');
+// The test assets (models, photos, video), provisioned as npm test does (test/helpers/assets/).
+const { assetsDir, ensureProvisioned } = require('../test/helpers/assets/where');
+ensureProvisioned();
+const assets = assetsDir();
 const models = path.join(assets, 'models');
 const VIDEO = path.join(assets, 'media', 'video', 'vtest_h264.mp4');
 const { SessionWorker } = require('../dist/lib/model');

@@ -11,7 +11,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { helper, loadFlow, ourNodes, root } = require('./flow-runner');
 
-const assets = path.resolve(root, '..', 'shared', 'assets');
+// The test assets (models, photos, video), provisioned as npm test does (test/helpers/assets/).
+const { assetsDir, ensureProvisioned } = require('../test/helpers/assets/where');
+ensureProvisioned();
+const assets = assetsDir();
 const argument = (name, fallback) => { const at = process.argv.indexOf(name); return at > 0 ? process.argv[at + 1] : fallback; };
 const VIDEO = path.resolve(argument('--video', path.join(assets, 'media', 'video', 'vtest_h264.mp4')));
 const SECONDS = Number(argument('--seconds', 80));

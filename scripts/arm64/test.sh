@@ -13,7 +13,8 @@ ROOT_LOG_NAME=arm64
 source scripts/debian-root/lib.sh
 NODE_RED_VERSION=${EDGE_AI_ARM64_NODE_RED:-4.1}
 RESULTS=$PROJECT/test-output/arm64
-ASSETS=$(realpath ../shared/assets 2>/dev/null) || die "needs ../shared/assets beside the project (models and media)"
+# The test assets, provisioned as npm test does (test/helpers/assets/).
+ASSETS=$(node scripts/test-assets.js >&2 && node -p "require('./test/helpers/assets/where').assetsDir()") || die "the test assets could not be provisioned (node scripts/test-assets.js)"
 
 require_root_tools arm64
 WORK=$(mktemp -d /tmp/edge-ai-arm64.XXXXXX)

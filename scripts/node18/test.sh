@@ -12,7 +12,8 @@ ROOT_LOG_NAME=node18
 source scripts/debian-root/lib.sh
 ARCH=$(dpkg --print-architecture)
 [[ -d dist && -d node_modules ]] || die "run npm ci and npm run build first"
-ASSETS=$(realpath ../shared/assets 2>/dev/null) || die "needs ../shared/assets beside the project (models and media)"
+# The test assets, provisioned as npm test does (test/helpers/assets/).
+ASSETS=$(node scripts/test-assets.js >&2 && node -p "require('./test/helpers/assets/where').assetsDir()") || die "the test assets could not be provisioned (node scripts/test-assets.js)"
 TESTS=("$@")
 if ((${#TESTS[@]} == 0)); then
   # The engine and the nodes in a real runtime; not the editor tests (Chromium is the host's) nor
@@ -30,7 +31,8 @@ WORK=$(mktemp -d /tmp/edge-ai-node18.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 ROOT=$WORK/root
 unpack_root "$ARCH" "$ROOT"
-ROOT_BINDS="$PROJECT:/work/project $ASSETS:/work/shared/assets:ro"
+ROOT_BINDS="$PROJECT:/work/project $ASSETS:/work/test-assets:ro"
+ROOT_ENV="EDGE_AI_TEST_ASSETS=/work/test-assets EDGE_AI_SHARED_ASSETS=${EDGE_AI_SHARED_ASSETS:-first}"
 say "Debian's Node $(in_root node --version) on $(in_root node -p 'process.platform + "/" + process.arch'): ${#TESTS[@]} test files"
 in_root bash -c "cd /work/project && node node_modules/mocha/bin/mocha.js --no-config --require test/helpers/environment.js --node-option expose-gc --timeout 60000 --exit --reporter test/helpers/reporter.js ${TESTS[*]}"
 say "done in $(($(date +%s) - ROOT_START)) s"

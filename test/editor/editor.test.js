@@ -108,7 +108,7 @@ describe('the editor in a real browser', function () {
     const header = await page.locator('#red-ui-palette-header-edge_AI').innerText();
     assert.match(header, /edge AI/);
     const labels = await category.locator('.red-ui-palette-label').allInnerTexts();
-    assert.deepEqual(labels.map((l) => l.replace(/\s+/g, ' ').trim()), ['camera', 'preprocess', 'infer', 'AI trigger', 'annotate', 'collect', 'model update']);
+    assert.deepEqual(labels.map((l) => l.replace(/\s+/g, ' ').trim()), ['camera', 'preprocess', 'infer', 'event trigger', 'annotate', 'collect', 'model update']);
     const icons = await category.locator('.red-ui-palette-icon').evaluateAll((nodes) => nodes.map((n) => getComputedStyle(n).backgroundImage));
     assert.ok(icons.every((i) => /edge-ai-[\w-]+\.svg/.test(i)), icons.join(' '));
     await shot('palette', page.locator('#red-ui-palette-container-edge_AI'));
@@ -186,6 +186,48 @@ describe('the editor in a real browser', function () {
     }
   }
 
+  /**
+   * What overlaps on a tab as the editor draws it now: a node's status over another node, another
+   * status or a wire; nodes over each other; a node cut off at the canvas's top or left edge.
+   */
+  const layoutProblems = (tab) => red((tab) => {
+    const rect = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; };
+    const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+    const problems = [];
+    const drawn = [];
+    RED.nodes.eachNode((n) => {
+      if (n.z !== tab) return;
+      const group = document.getElementById(n.id);
+      const body = group?.querySelector('.red-ui-flow-node');
+      if (!body) return;
+      const label = n.name || n.type;
+      if (n.x - n.w / 2 < 0 || n.y - n.h / 2 < 0) problems.push(`"${label}" is cut off at the canvas's edge (x ${n.x}, width ${n.w})`);
+      const text = group.querySelector('.red-ui-flow-node-status-label');
+      const status = text && text.textContent && text.getBBox().width > 0 ? rect(group.querySelector('.red-ui-flow-node-status-group')) : undefined;
+      drawn.push({ label, body: rect(body), status, text: text?.textContent });
+    });
+    drawn.forEach((a, i) => drawn.forEach((b, j) => {
+      if (i < j && meet(a.body, b.body)) problems.push(`"${a.label}" and "${b.label}" overlap`);
+      if (i === j || !a.status) return;
+      if (meet(a.status, b.body)) problems.push(`the status of "${a.label}" ("${a.text}") runs into "${b.label}"`);
+      if (i < j && b.status && meet(a.status, b.status)) problems.push(`the statuses of "${a.label}" and "${b.label}" overlap`);
+    }));
+    // Wires: points along each one, in page pixels.
+    for (const wire of document.querySelectorAll('#red-ui-workspace-chart path.red-ui-flow-link-line')) {
+      const length = wire.getTotalLength();
+      const matrix = wire.getScreenCTM();
+      if (!length || !matrix) continue;
+      const points = [];
+      for (let at = 0; at <= length; at += 4) points.push(wire.getPointAtLength(at).matrixTransform(matrix));
+      for (const d of drawn) {
+        if (d.status && points.some((p) => p.x > d.status.left && p.x < d.status.right && p.y > d.status.top && p.y < d.status.bottom)) {
+          problems.push(`a wire runs under the status of "${d.label}" ("${d.text}")`);
+        }
+      }
+    }
+    return [...new Set(problems)];
+  }, tab);
+
   for (const example of EXAMPLES) {
     it(`imports "${example}" from the menu, deploys it, and its nodes reach a non-error status`, async () => {
       // Menu -> Import -> Examples -> our package -> the example, into a new flow.
@@ -231,6 +273,10 @@ describe('the editor in a real browser', function () {
         await shot(`failed-${example}`);
         throw new Error(`${err.message}: ${JSON.stringify(last)}`);
       });
+      // At 1400×950 and the editor's own zoom, nothing of the running flow covers anything else.
+      const problems = await layoutProblems(tab);
+      if (problems.length) await shot(`layout-${example.slice(0, 2)}`);
+      assert.deepEqual(problems, [], `${example} as the editor draws it`);
       // The running flow, all of it, with its statuses after a few seconds of work: for the README.
       await page.setViewportSize({ width: 1920, height: 1000 });
       await red((tab) => {

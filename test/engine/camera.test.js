@@ -39,7 +39,44 @@ function recorder() {
   return { frames, states, errors, events: { frame: (f) => frames.push(f), state: (s) => states.push(s.state), error: (e) => errors.push(e) } };
 }
 
+/** A pulled source whose answers the test sets: a frame, or an error with a message. */
+function scriptedSource() {
+  const source = {
+    answer: { error: 'Image file not found: /x/a.jpg' },
+    async next() {
+      if (source.answer.error) throw new Error(source.answer.error);
+      return { data: Buffer.from('frame'), width: 4, height: 3, source: 'test' };
+    },
+    close() {},
+  };
+  return source;
+}
+
 describe('camera engine', () => {
+  it('says a lasting failure of a continuous source once, and again when it changes, after a frame, or after a restart', async () => {
+    const clock = new ManualClock();
+    const seen = recorder();
+    const source = scriptedSource();
+    const camera = new Camera({ kind: 'pull', source, sourceKind: 'file' }, { continuous: true, fps: 5, clock }, seen.events);
+    camera.start();
+    await clock.advance(2000);
+    assert.deepEqual(seen.errors.map((e) => e.message), ['Image file not found: /x/a.jpg'], 'ten failed ticks, one error');
+    source.answer = { error: 'Could not decode the jpeg image' };
+    await clock.advance(1000);
+    assert.equal(seen.errors.length, 2, 'a new reason is said');
+    source.answer = {};
+    await clock.advance(400);
+    assert.ok(seen.frames.length >= 1);
+    source.answer = { error: 'Could not decode the jpeg image' };
+    await clock.advance(1000);
+    assert.equal(seen.errors.length, 3, 'the same reason again after a frame came in between');
+    camera.command('stop');
+    camera.command('start');
+    await clock.advance(1000);
+    assert.equal(seen.errors.length, 4, 'and after a restart by hand');
+    await camera.close();
+  });
+
   it('pulls a continuous source at its rate, numbers the frames, stops and starts on command', async () => {
     const clock = new ManualClock();
     const seen = recorder();

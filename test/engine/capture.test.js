@@ -9,6 +9,7 @@ const sharp = require('sharp');
 const { assets } = require('../helpers/paths');
 const { JpegStreamSplitter, CaptureSupervisor, ProcessConnection, ffmpegSpec, redactUrl, RawFrameSplitter, processCamera, pushCamera } = require('../../dist/lib/camera');
 const { delay, until } = require('../helpers/wait');
+const { ManualClock } = require('../helpers/clock');
 const { startRtspRelay } = require('../helpers/rtsp-server');
 
 const video = (name) => path.join(assets, 'media', 'video', name);
@@ -146,9 +147,10 @@ describe('supervised ffmpeg capture', function () {
         process.kill(pid, round === 2 ? 'SIGSTOP' : 'SIGKILL'); // the last round: a stall, not an exit
         const killedAt = Date.now();
         const count = cam.frames.length;
-        await until(() => cam.supervisor.connection?.pid && cam.supervisor.connection.pid !== pid && cam.frames.length > count, `frames after kill ${round}`, 15000);
+        // The stall timeout (for the stall) and the back-off, plus 15 s of slack no load reaches.
+        const limit = (round === 2 ? options.stallTimeoutMs : 0) + options.maxBackoffMs * 1.2 + 15000;
+        await until(() => cam.supervisor.connection?.pid && cam.supervisor.connection.pid !== pid && cam.frames.length > count, `frames after kill ${round}`, limit);
         const resumedIn = Date.now() - killedAt;
-        const limit = (round === 2 ? options.stallTimeoutMs : 0) + options.maxBackoffMs * 1.2 + 2000;
         assert.ok(resumedIn < limit, `resumed in ${resumedIn} ms (limit ${limit})`);
         assert.equal(alive(pid), false, 'the old child is gone before the next runs');
       }
@@ -164,30 +166,35 @@ describe('supervised ffmpeg capture', function () {
   });
 
   it('gives a connection the first-frame time to start, then holds it to the stall timeout', async () => {
-    // A connection built in code: it sends one frame when told to, so only the timing is tested.
+    // A connection built in code and a clock moved by hand: only the supervisor's timing is tested.
+    const clock = new ManualClock();
     const opened = [];
     const frame = () => opened[opened.length - 1].onData(Buffer.from('frame'));
     const reasons = [];
     let supervisor;
     supervisor = new CaptureSupervisor(() => ({
-      open(onData) { opened.push({ at: Date.now(), onData }); },
+      open(onData) { opened.push({ at: clock.now(), onData }); },
       close: async () => undefined,
     }), {
       data: () => supervisor.frameSeen(),
-      state: (s) => { if (s.state === 'reconnecting') reasons.push({ at: Date.now(), reason: s.reason }); },
-    }, { stallTimeoutMs: 300, firstFrameTimeoutMs: 1200, initialBackoffMs: 50, maxBackoffMs: 50, jitter: 0 });
+      state: (s) => { if (s.state === 'reconnecting') reasons.push({ at: clock.now(), reason: s.reason }); },
+    }, { stallTimeoutMs: 300, firstFrameTimeoutMs: 1200, initialBackoffMs: 50, maxBackoffMs: 50, jitter: 0, clock });
     try {
       supervisor.start();
-      await delay(900);
-      assert.equal(opened.length, 1, 'no restart while the first frame may still come');
+      await clock.advance(1199);
+      assert.deepEqual([opened.length, reasons.length], [1, 0], 'no restart while the first frame may still come');
       frame();
-      const streamingAt = Date.now();
-      await until(() => reasons.length === 1, 'the stall after the first frame', 3000);
-      assert.ok(reasons[0].at - streamingAt < 300 + 200, `stalled ${reasons[0].at - streamingAt} ms after the frame`);
-      await until(() => opened.length === 2, 'the second connection', 3000);
-      await until(() => reasons.length === 2, 'the second connection giving up', 5000);
-      // The supervisor starts its clock just before open() runs, so a millisecond may tick in between.
-      assert.ok(reasons[1].at - opened[1].at >= 1200 - 5, `a silent new connection also gets the first-frame time (${reasons[1].at - opened[1].at} ms)`);
+      const streamingAt = clock.now();
+      await clock.advance(299);
+      assert.equal(reasons.length, 0, 'frames may be 299 ms apart');
+      await clock.advance(1);
+      assert.deepEqual(reasons.map((r) => [r.at - streamingAt, r.reason]), [[300, 'no frame for 0 s']], 'stalled at the stall timeout after the frame');
+      await clock.advance(50);
+      assert.deepEqual([opened.length, opened[1].at - reasons[0].at], [2, 50], 'the second connection after the back-off');
+      await clock.advance(1199);
+      assert.equal(reasons.length, 1, 'a silent new connection also gets the first-frame time');
+      await clock.advance(1);
+      assert.deepEqual([reasons.length, reasons[1].at - opened[1].at], [2, 1200]);
     } finally {
       await supervisor.close();
     }

@@ -145,11 +145,14 @@ describe('health probe command', () => {
     assert.match(closed.line, /^no answer from http:\/\/127.0.0.1:9\/edge-ai\/health: .*ECONNREFUSED/);
   });
 
-  it('takes its URL and token from the environment and refuses what it cannot use', () => {
+  it('takes its URL (the runtime\'s or its health route) and token from the environment and refuses what it cannot use', () => {
     const fromEnv = probeOptions([], { PORT: '1999' });
     assert.deepEqual([fromEnv.url.href, fromEnv.live, fromEnv.timeoutMs], ['http://127.0.0.1:1999/edge-ai/health', false, 5000]);
     assert.throws(() => probeOptions(['--url', 'file:///etc/passwd'], {}), /--url must be an http\(s\) URL, not "file:\/\/\/etc\/passwd"/);
     assert.throws(() => probeOptions(['--verbose'], {}), /unexpected "--verbose"\nusage: edge-ai-model health/);
+    assert.equal(probeOptions(['--url', 'http://pi.local:1880'], {}).url.href, 'http://pi.local:1880/edge-ai/health');
+    assert.equal(probeOptions(['--url', 'https://pi.local/admin/'], {}).url.href, 'https://pi.local/admin/edge-ai/health');
+    assert.equal(probeOptions(['--url', 'http://pi.local:1880/admin/edge-ai/health'], {}).url.href, 'http://pi.local:1880/admin/edge-ai/health');
     assert.match(summarize({ status: 'starting', models: [{ name: 'm', status: 'starting', state: 'loading' }], cameras: [] }), /model "m" starting \(loading\)/);
   });
 });

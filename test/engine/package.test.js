@@ -97,3 +97,19 @@ describe('package checks (the node-red-dev validate rules)', () => {
     }
   });
 });
+
+describe('the README\'s countable claims', () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+  it('names as many flow nodes as the package has, and lists every example', () => {
+    const definitions = nodeDefinitions(root);
+    const flowNodes = Object.values(definitions).filter((d) => d.category !== 'config').length;
+    const said = readme.match(/category holds the (\w+) flow nodes/);
+    assert.ok(said, 'the README says how many flow nodes the palette holds');
+    assert.equal(WORDS.indexOf(said[1]), flowNodes, `"${said[0]}" with ${flowNodes} flow nodes`);
+    const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => path.basename(f, '.json'));
+    const listed = [...readme.matchAll(/^- \*\*(\d\d [^*]+)\*\*/gm)].map((m) => m[1]);
+    assert.deepEqual(listed, examples, 'the Examples section lists every example, in order');
+  });
+});

@@ -17,7 +17,7 @@ const { random } = require('../helpers/stats');
 const { tinyClassifier } = require('../helpers/onnx-builder');
 
 /** Runs `body` on each input; an input may return or throw an expected error, nothing else, each within `ms`. */
-function holds(inputs, body, { ms = 200, expected = (err) => err && err.name === 'EdgeAiError' } = {}) {
+function holds(inputs, body, { ms = 2000, expected = (err) => err && err.name === 'EdgeAiError' } = {}) {
   let results = 0;
   let errors = 0;
   inputs.forEach((input, i) => {

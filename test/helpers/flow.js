@@ -19,7 +19,7 @@ const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
 const ourNodes = ['camera', 'preprocess', 'model', 'infer', 'trigger', 'annotate', 'collect', 'model-update'].map((n) => require(path.join(dist, `edge-ai-${n}.js`)));
 // The core nodes the examples use (catch, status and complete come from the helper).
 const extraNodes = [
-  'common/20-inject.js', 'common/90-comment.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-trigger.js', 'function/89-delay.js',
+  'common/20-inject.js', 'common/90-comment.js', 'function/15-change.js', 'function/10-switch.js', 'function/89-trigger.js', 'function/89-delay.js', 'function/rbe.js',
   'network/10-mqtt.js', 'network/21-httpin.js', 'network/21-httprequest.js',
 ].map((f) => require(path.join(coreNodes, 'core', f)));
 

@@ -13,7 +13,8 @@ const { buildModel } = require('../helpers/onnx-builder');
 
 const MOBILENET = path.join(models, 'classification', 'mobilenet_v2_224_int8_qdq.onnx');
 const LABELS = path.join(models, 'classification', 'imagenet_labels_1001.txt');
-const ORANGE = fs.readFileSync(path.join(images, 'orange.jpg'));
+/** Read when a test runs, so that a clone without the photo skips this file instead of failing to load it. */
+const orange = () => fs.readFileSync(path.join(images, 'orange.jpg'));
 
 /** Every error a node reports (done(err) or node.error), also while and after it closes. */
 function errorsOf(id) {
@@ -104,15 +105,17 @@ describe('adversarial pass: through Node-RED', function () {
     helper.getNode('events').on('input', (msg) => events.push(msg));
     // 10,000 overlapping boxes, as an infer node with a threshold of 0 and maxDetections raised could send.
     const flood = (f) => Array.from({ length: 10000 }, (_, i) => ({ label: 'person', classId: 0, score: 0.5 + (i % 50) / 100, box: { x: 300 + (i % 7) + f, y: 200 + (i % 5), w: 40, h: 80 } }));
+    const sent = [];
     for (let f = 0; f < 3; f++) {
       const annotations = [{ type: 'rect', bbox: [0, 0, 1, 1] }];
+      sent.push(annotations);
       trigger.receive({ payload: flood(f), annotations, frame: { width: 640, height: 480, time: 1e6 + f * 100 } });
       await until(() => frames.length === f + 1, `frame ${f}`, 20000);
       // At most 200 detections tracked a frame and 400 tracks alive, where there were 10,000 of each.
       assert.ok(frames[f].tracks.length <= 400, `${frames[f].tracks.length} tracks`);
     }
     assert.ok(events.length > 0, 'events were sent');
-    assert.ok(events.every((e) => e.annotations === frames[0].annotations || frames.some((f) => f.annotations === e.annotations)), 'annotations shared, not copied per event');
+    assert.ok(events.every((e) => sent.includes(e.annotations)), 'annotations shared, not copied per event');
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
     assert.match(warnings[0], /10000|untracked/);
   });
@@ -134,7 +137,8 @@ describe('adversarial pass: through Node-RED', function () {
     const late = caught.filter((c) => /No frame from/.test(c.message));
     assert.equal(refused.length, 4, JSON.stringify(caught.map((c) => c.message)));
     assert.equal(late.length, 16);
-    assert.ok(refused.every((c) => c.at - sent < 500), 'the ones beyond the bound at once');
+    // Order, not milliseconds: the refusals come as the msgs arrive, before any deadline passes.
+    assert.ok(Math.max(...refused.map((c) => c.at)) <= Math.min(...late.map((c) => c.at)), 'the ones beyond the bound at once, before the others');
     assert.ok(late.every((c) => c.at - sent >= 900), 'the others at the deadline');
     assert.match(late[0].message, /video\.mp4/);
   });
@@ -158,12 +162,13 @@ describe('adversarial pass: through Node-RED', function () {
         { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
       ]);
-      const caught = collect('caught', 1, 15000);
+      const caught = collect('caught', 1, 40000);
       const started = Date.now();
       helper.getNode('cam').receive({ payload: 'grab' });
       const [failure] = await caught;
       assert.match(failure.error.message, /Snapshot request to .*snapshot\.jpg failed: .*(\d+ s|deadline|longer)/);
-      assert.ok(Date.now() - started < 12000, `failed after ${Date.now() - started} ms`);
+      // The deadline is 10 s; three times that is a margin no load reaches, and far short of forever.
+      assert.ok(Date.now() - started < 30000, `failed after ${Date.now() - started} ms`);
       // A second request in flight when the node closes: its socket goes at once.
       helper.getNode('cam').receive({ payload: 'grab' });
       await until(() => sockets.size === 1, 'the second request to connect', 5000);
@@ -215,8 +220,8 @@ describe('adversarial pass: through Node-RED', function () {
   it('defect 9: a continuous camera\'s bad files reach a Catch node, each naming its file', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-bad-folder-'));
     fs.writeFileSync(path.join(folder, 'a-broken.jpg'), 'not a picture');
-    fs.writeFileSync(path.join(folder, 'b-good.jpg'), ORANGE);
-    fs.writeFileSync(path.join(folder, 'c-cut.jpg'), ORANGE.subarray(0, 500));
+    fs.writeFileSync(path.join(folder, 'b-good.jpg'), orange());
+    fs.writeFileSync(path.join(folder, 'c-cut.jpg'), orange().subarray(0, 500));
     try {
       await load([
         { id: 'cam', type: 'edge-ai-camera', source: 'folder', path: folder, mode: 'continuous', fps: 20, loop: false, wires: [['out']] },
@@ -273,13 +278,13 @@ describe('adversarial pass: through Node-RED', function () {
       assert.match(await caughtFor('infer64', { payload: { data: Buffer.alloc(192 * 8), dims: [1, 3, 8, 8], type: 'float32' } }), /takes int64 values/);
       assert.match(await caughtFor('inferKeras', { payload: { data: Buffer.from(floats.buffer), dims: [1, 3, 224, 224], type: 'float32' } }), /Keras \/ HDF5 .* not ONNX/);
       assert.match(await caughtFor('trigger', { payload: [{ label: 'cat', score: 0.9 }, { label: 'cat', score: '0.9' }] }), /Result 1 of msg\.payload needs a score \(a number\) but has string "0\.9"/);
-      assert.match(await caughtFor('annotate', { payload: [{ label: 'cat', score: 0.9, classId: 1, box: null }], image: ORANGE }), /Detection 0 in msg\.payload .* box/);
-      assert.match(await caughtFor('annotate', { payload: [], annotations: [{ type: 'rect', bbox: '1,2,3,4' }], image: ORANGE }), /Annotation 0 in msg\.annotations .* bbox must be a list/);
+      assert.match(await caughtFor('annotate', { payload: [{ label: 'cat', score: 0.9, classId: 1, box: null }], image: orange() }), /Detection 0 in msg\.payload .* box/);
+      assert.match(await caughtFor('annotate', { payload: [], annotations: [{ type: 'rect', bbox: '1,2,3,4' }], image: orange() }), /Annotation 0 in msg\.annotations .* bbox must be a list/);
       // A label with control characters is drawn; text images are read.
       const drawn = collect('out', 1, 20000);
-      helper.getNode('annotate').receive({ payload: [{ label: 'cat\u0000\u0007', score: 0.9, classId: 1, box: { x: 1, y: 1, w: 20, h: 20 } }], image: ORANGE });
+      helper.getNode('annotate').receive({ payload: [{ label: 'cat\u0000\u0007', score: 0.9, classId: 1, box: { x: 1, y: 1, w: 20, h: 20 } }], image: orange() });
       assert.ok(Buffer.isBuffer((await drawn)[0].payload));
-      for (const text of [`data:image/jpeg;base64,${ORANGE.toString('base64')}`, ORANGE.toString('base64')]) {
+      for (const text of [`data:image/jpeg;base64,${orange().toString('base64')}`, orange().toString('base64')]) {
         const tensor = collect('out', 1, 20000);
         helper.getNode('pre').receive({ payload: text });
         const { payload } = (await tensor)[0];

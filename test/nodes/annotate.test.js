@@ -65,6 +65,38 @@ describe('annotate node', function () {
     for (const [x, y] of clear) assert.ok(distance(at(after, x, y), at(before, x, y)) <= 20, `untouched at ${x},${y}`);
   });
 
+  it('after a trigger, draws what its second output carries on every frame: the stop sign when seen, nothing else', async () => {
+    // As the README and example 04 wire it, on the test pattern (a clock on every frame, a stop
+    // sign crossing the picture, sometimes a frisbee).
+    await load([
+      { id: 'model', type: 'edge-ai-model', path: '${EDGE_AI_MODELS}/detection/yolov8n_640_agpl.onnx' },
+      { id: 'cam', type: 'edge-ai-camera', source: 'pattern', mode: 'continuous', fps: 4, width: 640, height: 480, wires: [['pre']] },
+      { id: 'pre', type: 'edge-ai-preprocess', settings: 'model', model: 'model', wires: [['infer']] },
+      { id: 'infer', type: 'edge-ai-infer', model: 'model', mode: 'batch', confidence: 0.4, wires: [['trig', 'seen']] },
+      { id: 'trig', type: 'edge-ai-trigger', labels: 'stop sign', minScore: 0.5, minCount: 1, hold: 2, cooldown: 0, wires: [[], ['draw']] },
+      { id: 'draw', type: 'edge-ai-annotate', wires: [['out']] },
+      { id: 'seen', type: 'helper' },
+      { id: 'out', type: 'helper' },
+      { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]);
+    const seen = collect('seen', 48, 90000);
+    const drawn = collect('out', 48, 90000);
+    const [found, frames] = await Promise.all([seen, drawn]);
+    helper.getNode('cam').receive({ payload: 'stop' });
+    const labelsOf = (list) => list.map((a) => a.label.replace(/ \d+%$/, ''));
+    for (const msg of frames) {
+      assert.ok(Buffer.isBuffer(msg.payload), 'an annotated JPEG');
+      assert.ok(labelsOf(msg.annotations).every((l) => l === 'stop sign'), `frame ${msg.frame.seq} drew ${labelsOf(msg.annotations)}`);
+    }
+    const withSign = frames.filter((m) => m.annotations.length > 0);
+    const withoutSign = frames.filter((m) => m.annotations.length === 0);
+    assert.ok(withSign.length > 0 && withoutSign.length > 0, `frames with the sign drawn: ${withSign.length} of ${frames.length}`);
+    // The model saw more than the trigger's label on the frames where nothing was drawn.
+    const others = found.filter((m) => withoutSign.some((w) => w.frame.seq === m.frame.seq)).flatMap((m) => m.payload.map((d) => d.label));
+    assert.ok(others.includes('clock'), `the model found ${[...new Set(others)]} where nothing was drawn`);
+  });
+
   it('draws a msg.annotations list from elsewhere, and says what is missing', async () => {
     await load([
       { id: 'draw', type: 'edge-ai-annotate', wires: [['out']] },

@@ -267,7 +267,7 @@ describe('the example "collect calibration frames"', function () {
     // At least 2 s apart: the frames' times in their names span 6 s or more.
     const times = files.map((f) => Date.parse(f.replace(/^frame-(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z.*$/, '$1-$2-$3T$4:$5:$6Z'))).sort();
     assert.ok(times[3] - times[0] >= 5000, `frame times ${times}`);
-    assert.equal((await command)[0].payload, `edge-ai-model quantize MODEL.onnx --images ${folder}`);
+    assert.equal((await command)[0].payload, `npx edge-ai-model quantize MODEL.onnx --images ${folder}`);
   });
 });
 

@@ -27,7 +27,7 @@ describe('examples', function () {
     const files = fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json'));
     assert.ok(files.length >= 2);
     const core = new Set(['comment', 'debug', 'inject', 'catch', 'status', 'complete', 'change', 'switch', 'trigger', 'delay', 'mqtt in', 'mqtt out', 'mqtt-broker',
-      'http in', 'http response', 'http request', 'function', 'template']);
+      'http in', 'http response', 'http request', 'function', 'template', 'rbe']);
     for (const file of files) {
       const nodes = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
       assert.ok(nodes.some((n) => n.type === 'comment' && n.info), `${file} has an explaining comment`);
@@ -48,6 +48,20 @@ describe('examples', function () {
       }
       assert.equal(fs.readFileSync(path.join(examplesDir, file), 'utf8'), text, `${file} is as scripts/examples.js writes it`);
     }
+  });
+
+  it('docs/nodes.md names every property of every node with its default, as scripts/node-reference.js writes it', () => {
+    const { reference } = require('../../scripts/node-reference');
+    const text = reference();
+    assert.equal(fs.readFileSync(path.join(root, 'docs', 'nodes.md'), 'utf8'), text, 'docs/nodes.md is out of date: node scripts/node-reference.js');
+    for (const [type, props] of Object.entries(nodeDefaults(root))) {
+      const section = text.split(`\n## ${type}\n`)[1].split('\n## ')[0];
+      for (const [prop, value] of Object.entries(props)) {
+        assert.ok(section.includes(`| \`${prop}\` | \`${JSON.stringify(value)}\` |`), `${type}.${prop} with its default ${JSON.stringify(value)}`);
+      }
+    }
+    assert.match(text, /`"catalogue"` From the catalogue/, 'the choices of a field, with the dialog\'s words for them');
+    assert.match(text, /\| `yolov8n-coco` \| YOLOv8n/, 'the catalogue\'s ids');
   });
 
   it('"classify a folder of photos" classifies every photo once, then stops', async () => {

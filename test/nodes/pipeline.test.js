@@ -4,7 +4,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
 const os = require('node:os');
-const { images, models, IMAGENET_PHOTOS: PHOTOS } = require('../helpers/paths');
+const { images, models } = require('../helpers/paths');
+const { IMAGENET_PHOTOS: PHOTOS } = require('../helpers/imagenet-photos');
 
 const IMAGENET_LABELS = path.join(models, 'classification', 'imagenet_labels_1001.txt');
 

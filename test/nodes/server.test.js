@@ -17,6 +17,30 @@ async function getJson(url) {
   return response.json();
 }
 
+describe('npm start: the demo flows', () => {
+  it('deploys the tabs that use MQTT disabled when no broker can be had, and says so once each', () => {
+    const { demoFlows } = require('../../scripts/start.js');
+    const env = { EDGE_AI_MODELS: '/m', EDGE_AI_MEDIA: '/v' };
+    const warned = [];
+    const warn = console.warn;
+    console.warn = (line) => warned.push(line);
+    let without;
+    try {
+      without = demoFlows(env, { broker: false });
+    } finally {
+      console.warn = warn;
+    }
+    const withBroker = demoFlows(env, { broker: true });
+    const tabs = (flows) => flows.filter((n) => n.type === 'tab').map((t) => [t.label, t.disabled]);
+    const mqttTabs = new Set(without.filter((n) => n.type === 'mqtt-broker' || n.type === 'mqtt in' || n.type === 'mqtt out').map((n) => n.z).filter(Boolean));
+    assert.ok(mqttTabs.size >= 2, 'examples 04 and 06 use MQTT');
+    assert.deepEqual(tabs(without).filter(([, disabled]) => disabled).length, mqttTabs.size);
+    assert.ok(tabs(withBroker).every(([, disabled]) => !disabled));
+    assert.equal(warned.length, mqttTabs.size);
+    assert.match(warned[0], /deployed disabled: no MQTT broker on 127\.0\.0\.1:1883 \(apt-get install mosquitto/);
+  });
+});
+
 describe('npm start: a real Node-RED server with the demo flows', function () {
   this.timeout(90000);
   let server;
@@ -75,6 +99,9 @@ describe('npm start: a real Node-RED server with the demo flows', function () {
     assert.ok(texts.length > 0);
     for (const text of texts) assert.doesNotMatch(text, /^edge-ai-\w+\./, `untranslated status "${text}"`);
     assert.doesNotMatch(output(), /\[error\]/, 'no errors in the Node-RED log');
+    // The MQTT examples' broker: mosquitto, started by npm start when none listens (CI installs it).
+    assert.match(output(), /Connected to broker: .*127\.0\.0\.1:1883/, 'the MQTT tabs reach a broker');
+    assert.doesNotMatch(output(), /Connection failed to broker/);
     assert.match(output(), /\[edge-ai-model:YOLOv8n \(AGPL\)\] loaded yolov8n\.onnx sha256 505648ada344; inputs images float32\[1,3,640,640\]/, `the catalogue model was fetched and loaded:\n${output().split('\n').filter((l) => /edge-ai-model/.test(l)).join('\n')}`);
   });
 });

@@ -8,7 +8,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { helper, load, collect } = require('../helpers/flow');
 const { until } = require('../helpers/wait');
-const { images, models, IMAGENET_PHOTOS: PHOTOS } = require('../helpers/paths');
+const { images, models } = require('../helpers/paths');
+const { IMAGENET_PHOTOS: PHOTOS } = require('../helpers/imagenet-photos');
 const { tinyAddRelu } = require('../helpers/tflite-builder');
 const { readNpy } = require('../helpers/npy');
 

@@ -20,13 +20,17 @@ const MODULE = '@edgeflow/node-red-edge-ai';
 const TYPES = ['edge-ai-annotate', 'edge-ai-camera', 'edge-ai-collect', 'edge-ai-infer', 'edge-ai-model', 'edge-ai-model-update', 'edge-ai-preprocess', 'edge-ai-trigger'];
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+/** A cache folder of a machine that never ran the tests (no test assets provisioned in it). */
+const FRESH_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-ai-fresh-cache-'));
+process.on('exit', () => fs.rmSync(FRESH_CACHE, { recursive: true, force: true }));
+
 /** The environment of an outside user: none of npm's settings from this repository's `npm test`, none of the test assets. */
 function outsideEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|EDGE_AI_|ONNXRUNTIME_NODE_INSTALL)/i.test(key)) env[key] = value;
+    if (!/^(npm_|EDGE_AI_|ONNXRUNTIME_NODE_INSTALL|XDG_CACHE_HOME)/i.test(key)) env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, XDG_CACHE_HOME: FRESH_CACHE, ...extra };
 }
 
 /** A copy of the repository as a clean checkout has it: tracked and new files, no dist/ (node_modules linked for the build). */
@@ -161,6 +165,37 @@ describe('installed from the packed tarball into a plain Node-RED', function () 
     const ort = path.join(userDir, 'node_modules', 'onnxruntime-node');
     const sizes = { all: diskUsage(path.join(userDir, 'node_modules')), onnxruntime: diskUsage(ort) };
     console.log(`      installed: ${(sizes.all / 1e6).toFixed(0)} MB in node_modules, of it onnxruntime-node ${(sizes.onnxruntime / 1e6).toFixed(0)} MB`);
+  });
+
+  it('measures what the README says an install is: the packages, the packed size, the disk it takes', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const lock = JSON.parse(fs.readFileSync(path.join(userDir, 'package-lock.json'), 'utf8'));
+    // What npm put on disk from the registry: every installed package but this one.
+    const installed = Object.keys(lock.packages)
+      .filter((key) => key.startsWith('node_modules/') && key !== `node_modules/${MODULE}` && fs.existsSync(path.join(userDir, key)));
+    const packedKB = fs.statSync(tarball).size / 1000;
+    const diskMB = diskUsage(path.join(userDir, 'node_modules')) / 1e6;
+    const measured = `${installed.length} packages, ${packedKB.toFixed(0)} kB packed, ${diskMB.toFixed(0)} MB on disk`;
+    const said = (pattern) => {
+      const match = readme.match(pattern);
+      assert.ok(match, `the README says ${pattern} (measured: ${measured})`);
+      return Number(match[1]);
+    };
+    assert.equal(said(/(\d+) packages from the npm registry/), installed.length, `packages (measured: ${measured}): ${installed.map((k) => k.slice(13)).join(', ')}`);
+    // Sizes move a little with every change: within 15 %.
+    const near = (claimed, actual, what) => assert.ok(Math.abs(claimed - actual) <= 0.15 * actual, `${what}: the README says ${claimed}, measured ${actual.toFixed(0)}`);
+    near(said(/this package itself is (\d+) kB packed/), packedKB, 'packed size in kB');
+    near(said(/the install takes (\d+) MB \(`node_modules`\)/), diskMB, 'node_modules in MB');
+  });
+
+  it('runs edge-ai-model in the user directory as the collect node and the help write it: npx edge-ai-model', async () => {
+    const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const said = await run(npx, ['--no-install', 'edge-ai-model', '--version'], { cwd: userDir, env: outsideEnv() });
+    assert.deepEqual([said.code, said.output.trim().split('\n').pop()], [0, version], said.output);
+    const doctor = await run(npx, ['--no-install', 'edge-ai-model', 'doctor', path.join(assets, 'models', 'detection', 'yolox_nano_416.onnx')], { cwd: userDir, env: outsideEnv() });
+    assert.equal(doctor.code, 0, doctor.output);
+    assert.match(doctor.output, /^Layout: YOLOX$/m);
   });
 
   it('would have downloaded from NuGet without the preinstall (the proxy sees it)', async () => {

@@ -88,6 +88,8 @@ export class Camera {
   readonly #grabs = new OrderedOutput();
   #seq = 0;
   #pacer: FramePacer | undefined;
+  /** The reason a continuous pulled source last failed, until a frame comes: said once. */
+  #failing: string | undefined;
   #gate: FrameGate<Frame> | undefined;
   #capture: MadeCapture | undefined;
   /** A pushed capture being stopped, and whether it should run (the last of "start" and "stop"). */
@@ -135,8 +137,18 @@ export class Camera {
     if (!options.continuous) return;
     if (source.kind === 'pull') {
       this.#pacer = new FramePacer(source.source, options.fps, {
-        frame: (frame) => this.#events.frame(this.#stamp(frame)),
-        error: (err) => this.#events.error(err),
+        frame: (frame) => {
+          this.#failing = undefined;
+          this.#events.frame(this.#stamp(frame));
+        },
+        // Said once while it lasts: a missing file at 5 fps is one problem, not 300 a minute.
+        // Said again when the reason changes or after a frame came in between.
+        error: (err) => {
+          const reason = err instanceof Error ? err.message : String(err);
+          if (reason === this.#failing) return;
+          this.#failing = reason;
+          this.#events.error(err);
+        },
         end: () => this.#events.state({ state: 'finished' }),
       }, this.#clock);
     } else {
@@ -187,6 +199,8 @@ export class Camera {
     if (this.#pacer) {
       if (payload === 'stop') this.#pacer.stop();
       else this.#pacer.start();
+      // Started again by hand: a failure that lasts is said again, once.
+      this.#failing = undefined;
       return payload;
     }
     this.#wanted = payload === 'start';

@@ -4,6 +4,7 @@
 // resets once the stream has been healthy for a while. There is never more than one
 // connection at a time: the next opens only after the last one is fully closed.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { systemClock, type Clock } from '../clock';
 
 /** One attempt at capturing: opened once, closed once. */
 export interface Connection {
@@ -108,6 +109,8 @@ export interface SupervisorOptions {
   /** Streaming this long resets the back-off. */
   healthyAfterMs: number;
   random?: () => number;
+  /** Time and timers (the system's by default; tests pass one they move by hand). */
+  clock?: Clock;
 }
 
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
@@ -132,12 +135,13 @@ export class CaptureSupervisor {
   readonly #connect: () => Connection;
   readonly #events: SupervisorEvents;
   readonly #options: SupervisorOptions;
+  readonly #clock: Clock;
   #connection: Connection | undefined;
   #attempt = 0;
   #lastFrameAt = 0;
   #streamingSince: number | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
-  #retry: NodeJS.Timeout | undefined;
+  #watchdog: unknown;
+  #retry: unknown;
   #closed = false;
   #restarting = false;
   #starts = 0;
@@ -146,6 +150,7 @@ export class CaptureSupervisor {
     this.#connect = connect;
     this.#events = events;
     this.#options = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** The open connection, if any. */
@@ -164,7 +169,7 @@ export class CaptureSupervisor {
     const connection = this.#connect();
     this.#connection = connection;
     this.#starts++;
-    this.#lastFrameAt = Date.now();
+    this.#lastFrameAt = this.#clock.now();
     this.#streamingSince = undefined;
     this.#events.state({ state: 'connecting' });
     connection.open((chunk) => this.#events.data(chunk), (reason) => this.#restart(reason));
@@ -173,7 +178,7 @@ export class CaptureSupervisor {
 
   /** The caller saw a whole frame. */
   frameSeen(): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#lastFrameAt = now;
     if (this.#streamingSince === undefined) {
       this.#streamingSince = now;
@@ -187,31 +192,32 @@ export class CaptureSupervisor {
   /** Stop for good: no restart after this. Resolves once the connection is gone. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#watchdog);
-    clearTimeout(this.#retry);
+    this.#clock.clearTimeout(this.#watchdog);
+    this.#clock.clearTimeout(this.#retry);
     await this.#stop();
     this.#events.state({ state: 'closed' });
   }
 
   /** Fires when the newest frame turns stall-timeout old; frames in between push it on. */
   #armWatchdog(): void {
-    clearTimeout(this.#watchdog);
+    this.#clock.clearTimeout(this.#watchdog);
     const { stallTimeoutMs, firstFrameTimeoutMs } = this.#options;
     const limit = (): number => (this.#streamingSince === undefined ? Math.max(stallTimeoutMs, firstFrameTimeoutMs) : stallTimeoutMs);
-    this.#watchdog = setTimeout(() => {
+    this.#watchdog = this.#clock.setTimeout(() => {
       if (!this.#connection) return;
-      if (Date.now() - this.#lastFrameAt >= limit()) {
-        this.#restart(`no frame for ${Math.round((Date.now() - this.#lastFrameAt) / 1000)} s`, STALLED_GRACE_MS);
+      const silentMs = this.#clock.now() - this.#lastFrameAt;
+      if (silentMs >= limit()) {
+        this.#restart(`no frame for ${Math.round(silentMs / 1000)} s`, STALLED_GRACE_MS);
       } else {
         this.#armWatchdog();
       }
-    }, Math.max(0, this.#lastFrameAt + limit() - Date.now()));
+    }, Math.max(0, this.#lastFrameAt + limit() - this.#clock.now()));
   }
 
   #restart(reason: string, graceMs?: number): void {
     if (this.#closed || this.#restarting) return;
     this.#restarting = true;
-    clearTimeout(this.#watchdog);
+    this.#clock.clearTimeout(this.#watchdog);
     const { initialBackoffMs, maxBackoffMs, jitter } = this.#options;
     const base = Math.min(maxBackoffMs, initialBackoffMs * 2 ** this.#attempt);
     const delayMs = Math.round(base * (1 + jitter * (2 * (this.#options.random ?? Math.random)() - 1)));
@@ -220,7 +226,7 @@ export class CaptureSupervisor {
       this.#restarting = false;
       if (this.#closed) return;
       this.#events.state({ state: 'reconnecting', delayMs, reason });
-      this.#retry = setTimeout(() => this.start(), delayMs);
+      this.#retry = this.#clock.setTimeout(() => this.start(), delayMs);
     });
   }
 

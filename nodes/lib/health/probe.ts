@@ -7,13 +7,16 @@ import * as https from 'node:https';
 import type { HealthReport } from './board';
 
 export const PROBE_USAGE = `usage: edge-ai-model health [--url URL] [--live] [--timeout SECONDS]
-  URL          default http://127.0.0.1:$PORT/edge-ai/health (PORT 1880), or $EDGE_AI_HEALTH_URL
+  URL          the runtime (http://HOST:1880, with its httpAdminRoot if set) or its health route;
+               default http://127.0.0.1:$PORT/edge-ai/health (PORT 1880), or $EDGE_AI_HEALTH_URL
   --live       healthy while the runtime answers at all (200 or 503): for liveness probes
   token        $EDGE_AI_HEALTH_TOKEN, or the file $EDGE_AI_HEALTH_TOKEN_FILE
                (default /run/secrets/edge-ai-health-token when it exists)
   exit         0 healthy, 1 starting or failing, 2 no answer or refused`;
 
 const SECRET_FILE = '/run/secrets/edge-ai-health-token';
+/** The health route under the runtime's admin root. */
+const HEALTH_PATH = '/edge-ai/health';
 
 export interface ProbeOptions {
   url: URL;
@@ -46,6 +49,9 @@ export function probeOptions(args: string[], env: NodeJS.ProcessEnv): ProbeOptio
     throw new Error(`--url must be an http(s) URL, not "${url}"\n${PROBE_USAGE}`);
   }
   if (!/^https?:$/.test(parsed.protocol)) throw new Error(`--url must be an http(s) URL, not "${url}"\n${PROBE_USAGE}`);
+  // The runtime's address alone (http://pi:1880, or with its httpAdminRoot) means its health route.
+  const base = parsed.pathname.replace(/\/+$/, '');
+  if (!base.endsWith(HEALTH_PATH)) parsed.pathname = `${base}${HEALTH_PATH}`;
   const tokenFile = env.EDGE_AI_HEALTH_TOKEN_FILE || (existsSync(SECRET_FILE) ? SECRET_FILE : undefined);
   const token = env.EDGE_AI_HEALTH_TOKEN || (tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined);
   return { url: parsed, live, timeoutMs, token: token || undefined };

@@ -69,7 +69,7 @@ export async function choosePromotion(config: ModelConfig, candidate: string, th
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return fallback(missing
-      ? `the int8 candidate has no check report (${reportFile}): run edge-ai-model check, or Check in the model dialog`
+      ? `the int8 candidate has no check report (${reportFile}): run npx edge-ai-model check in the Node-RED user directory, or Check in the model dialog`
       : `the check report ${reportFile} cannot be used: ${(err as Error).message}`);
   }
   const [fp32Hash, int8Hash] = await Promise.all([sha256(config.path), sha256(candidate).catch(() => '')]);

@@ -84,12 +84,14 @@ export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): M
   }
   const task = choiceSetting<ModelTask | 'auto'>('task', settings.task, 'auto', ['auto', 'classification', 'detection', 'raw']);
   const labelsKind = choiceSetting('labelsSource', settings.labelsSource, 'auto', ['auto', 'metadata', 'file', 'inline', 'none'] as const);
+  // The model's path first: with ${EDGE_AI_MODELS} unset in both, the error names the model.
+  const modelPath = expandPath(settings.path, baseDir);
   let labels: LabelSource;
   if (labelsKind === 'file') labels = { kind: 'file', path: expandPath(settings.labelsFile ?? '', baseDir) };
   else if (labelsKind === 'inline') labels = { kind: 'inline', labels: parseLabelLines(settings.labels ?? '') };
   else labels = { kind: labelsKind };
   return {
-    path: expandPath(settings.path, baseDir),
+    path: modelPath,
     sha256: sha256 || undefined,
     task,
     yoloLayout: choiceSetting<YoloLayout>('yoloLayout', settings.yoloLayout, 'auto', ['auto', 'v8', 'v5', 'yolox', 'end-to-end', 'movenet']),

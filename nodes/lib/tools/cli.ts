@@ -1,27 +1,16 @@
 // `edge-ai-model`: the model tools on the command line, for making the int8 and smaller-input
-// variants of a model on the device itself (no Python, nothing downloaded).
-//   edge-ai-model quantize MODEL.onnx|MODEL.tflite --images DIR|FILE... [--out FILE]
-//                 [--method auto|min-max|percentile|entropy|mse] [--percentile P] [--target A]
-//                 [--no-mixed] [--no-bias-correction] [--check DIR|FILE...] [--min-agreement A]
-//                 [--min-speedup S] [--per-tensor] [--reduce-range] [--exclude NAME,...]
-//                 [--max-images N]
-//   edge-ai-model check MODEL.onnx --int8 CANDIDATE.onnx --images DIR|FILE... [thresholds]
-//   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
-//   edge-ai-model convert MODEL.tflite [--out FILE] [--symmetric-weights] [--symmetric-weights]
-//   edge-ai-model inspect MODEL.tflite
-//   edge-ai-model keygen NAME                  (NAME.key for the operator, NAME.pub for devices)
-//   edge-ai-model bundle MODEL --name N --version V [--labels FILE] [--golden DIR|FILE...]
-//                 [--expires-days D] [--min-package V] [--allow-downgrade] [--key NAME.key] [--out FILE]
-//   edge-ai-model sign PAYLOAD.tgz --key NAME.key [--out FILE.bundle]
-//   edge-ai-model verify FILE.bundle --trust NAME.pub... [--revoked ID,...] [--max-mb M]
-// (`edge-ai-model health` is the health probe: bin/edge-ai-model.js runs it without these tools.)
+// variants of a model on the device itself (no Python, nothing downloaded), reading what a model
+// file needs (doctor, inspect), and the operator's side of fleet updates. USAGE below lists the
+// commands; `edge-ai-model health` is the health probe, which bin/edge-ai-model.js runs without
+// loading these tools.
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeYoloInput } from './input-size';
 import { searchInt8, type Int8Search } from './int8-run';
 import { describeTflite } from './tflite-report';
+import { catalogText, describeDoctorReport, describeOnnx } from './model-report';
 import { importTflite, TfliteImportError, type ImportOptions } from '../tflite';
-import { isTflite } from '../model';
+import { inspectInWorker, isTflite } from '../model';
 import { shadowCheck, shadowReportPath, type ShadowThresholds } from '../int8';
 import { generateSigningKeys, makePayload, signPayload, TrustedKeys, verifyBundleFile } from '../update';
 
@@ -39,15 +28,20 @@ const USAGE = `usage:
   edge-ai-model check MODEL.onnx --int8 CANDIDATE.onnx --images DIR|FILE... [--min-agreement 0.95]
                 [--max-added 0.05] [--min-speedup 1.2] [--threads 1]   (writes CANDIDATE.onnx.check.json)
   edge-ai-model resize MODEL.onnx --size 320|WxH [--out FILE]
-  edge-ai-model convert MODEL.tflite [--out FILE]
-  edge-ai-model inspect MODEL.tflite
+  edge-ai-model convert MODEL.tflite [--out FILE] [--symmetric-weights]
+  edge-ai-model doctor MODEL.onnx|MODEL.tflite   (what the model dialog's report says: task, preprocessing, labels)
+  edge-ai-model inspect MODEL.onnx|MODEL.tflite  (the file's inputs, outputs and operators)
   edge-ai-model keygen NAME   (writes NAME.key, the private signing key, and NAME.pub for devices)
   edge-ai-model bundle MODEL.onnx|MODEL.tflite --name NAME --version 1.2.0 [--labels FILE]
                 [--golden DIR|FILE...] [--expires-days 90] [--min-package 0.1.0] [--allow-downgrade]
                 [--key NAME.key] [--out FILE]   (a payload, or with --key a signed .bundle)
   edge-ai-model sign PAYLOAD.tgz --key NAME.key [--out FILE.bundle]
   edge-ai-model verify FILE.bundle --trust NAME.pub... [--revoked KEYID,...] [--max-mb 200]
-  edge-ai-model health [--url URL] [--live] [--timeout SECONDS]   (a running Node-RED's /edge-ai/health)`;
+  edge-ai-model health [--url URL] [--live] [--timeout SECONDS]   (a running Node-RED's /edge-ai/health)
+  edge-ai-model --help | --version`;
+
+/** The package's root, from dist/lib/tools. */
+const PACKAGE_ROOT = path.join(__dirname, '..', '..', '..');
 
 const IMAGE_FILE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
 
@@ -204,7 +198,21 @@ async function bundleCommand(command: string, target: string, options: Map<strin
 }
 
 export async function main(args: string[], log: (line: string) => void = console.log): Promise<string> {
+  if (args.length === 1 && ['--help', '-h', 'help'].includes(args[0])) {
+    log(USAGE);
+    return '';
+  }
+  if (args.length === 1 && ['--version', '-v'].includes(args[0])) {
+    const { version } = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    log(version);
+    return version;
+  }
   const { command, model, options } = parse(args);
+  if (command === 'doctor') {
+    const catalog = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'dist', 'locales', 'en-US', 'edge-ai-model.json'), 'utf8')) as Record<string, unknown>;
+    for (const line of describeDoctorReport(await inspectInWorker(path.resolve(model)), catalogText(catalog, 'edge-ai-model'))) log(line);
+    return model;
+  }
   if (['keygen', 'bundle', 'sign', 'verify'].includes(command)) return bundleCommand(command, model, options, log);
   const file = readFileSync(model);
   // A float .tflite file is quantized as the ONNX model the model node would make of it.
@@ -270,6 +278,16 @@ export async function main(args: string[], log: (line: string) => void = console
     writeWhole(out, report.bytes);
     log(`${out}: input ${width}x${height}, ${report.anchors.from} -> ${report.anchors.to} anchors, ${report.constants} constants rewritten`);
     return out;
+  }
+  if (command === 'inspect' && !isTflite(file)) {
+    let lines: string[];
+    try {
+      lines = describeOnnx(file);
+    } catch (err) {
+      throw new Error(`${model} is neither an ONNX nor a TFLite model (${(err as Error).message})`);
+    }
+    for (const line of lines) log(line);
+    return model;
   }
   if (command === 'convert' || command === 'inspect') {
     const result = await imported(model, file, { symmetricWeights: options.has('symmetric-weights') });
