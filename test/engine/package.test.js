@@ -102,6 +102,21 @@ describe('the README\'s countable claims', () => {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 
+  it('installs with no EBADENGINE: every runtime dependency takes Node 18.17, every package the Node running here', () => {
+    const semver = require('semver');
+    const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+    const refused = [];
+    for (const [key, entry] of Object.entries(lock.packages)) {
+      const wants = entry.engines?.node;
+      if (!key || !wants) continue;
+      if (!entry.dev && !semver.satisfies('18.17.0', wants)) refused.push(`${key} (runtime) wants Node ${wants}`);
+      // Development tools run on the contributors' Node, 20 as the README says (the Node 18 run
+      // uses only the test runner of them).
+      if (entry.dev && semver.major(process.version) >= 20 && !semver.satisfies(process.version, wants)) refused.push(`${key} wants Node ${wants}`);
+    }
+    assert.deepEqual(refused, []);
+  });
+
   it('names as many flow nodes as the package has, and lists every example', () => {
     const definitions = nodeDefinitions(root);
     const flowNodes = Object.values(definitions).filter((d) => d.category !== 'config').length;
