@@ -12,6 +12,7 @@ function origin(from) {
   if (from.npm) return `npm ${from.npm}: ${from.file}`;
   if (from.ffmpeg) return `ffmpeg ${from.ffmpeg.join(' ')}`;
   if (from.fixture) return 'test/fixtures';
+  if (from.derive) return `made by the engine (${from.derive}) from ${from.input}`;
   return `none: ${from.none}`;
 }
 
@@ -26,7 +27,7 @@ async function main() {
   const had = ASSETS.length - status.missing.length;
   console.error(`[test assets] ${had} of ${ASSETS.length} in ${dir} (../shared/assets: ${status.shared}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (status.unpinned.length) {
-    console.error(`[test assets] made by an ffmpeg other than Debian bookworm's (not byte-identical to the pin, used as made): ${status.unpinned.join(', ')}`);
+    console.error(`[test assets] made here with other bytes than the pin (an ffmpeg other than Debian bookworm's, or another version of the engine), used as made: ${status.unpinned.join(', ')}`);
   }
   if (status.missing.length) {
     console.error(`[test assets] missing ${status.missing.length}, the tests that read them are skipped: ${status.missing.map((m) => `${m.path} (${m.reason}; ${m.how})`).join('; ')}`);

