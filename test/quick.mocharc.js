@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const base = require('../.mocharc.json');
 
-const LONG = ['rtsp-recovery', 'http-camera', 'capture', 'int8', 'onnx-referee', 'catalogue', 'quantize'];
+const LONG = ['rtsp-recovery', 'http-camera', 'capture', 'int8', 'onnx-referee', 'catalogue'];
 const engine = fs.readdirSync(path.join(__dirname, 'engine')).filter((f) => f.endsWith('.test.js') && !LONG.includes(f.replace('.test.js', '')));
 
 module.exports = { ...base, spec: [...engine.map((f) => `test/engine/${f}`), 'test/nodes/pipeline.test.js'] };
