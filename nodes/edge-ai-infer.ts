@@ -9,7 +9,7 @@ import { countLabels, shortLabel, type Detection } from './lib/decode';
 import {
   InferencePump, decodeRequest, inferSettings, resultPayload, type InferNodeSettings, type InferSettings, type ModelHost, type RunOutput,
 } from './lib/model';
-import type { ModelNode } from './edge-ai-model';
+import type { ModelNode } from './model-node';
 
 type InferNodeDef = NodeDef & InferNodeSettings & { model: string };
 

@@ -10,7 +10,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { StatusLine, localError } from './adapter';
 import { EdgeAiError, describeValue } from './lib/errors';
 import { BundleFeed, PollSchedule, isOutcomeError, updateConfigFrom, updateStatusLine, type UpdateConfig, type UpdateDevice, type UpdateNodeSettings, type UpdateState } from './lib/update';
-import type { ModelNode } from './edge-ai-model';
+import type { ModelNode } from './model-node';
 
 /** How long after deploy the first status goes out. */
 const STATUS_DELAY_MS = 2000;

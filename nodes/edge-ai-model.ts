@@ -3,7 +3,7 @@
 // With source "update", it serves what an edge-ai-model-update node installs.
 import './supported-platform';
 import * as path from 'node:path';
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { NodeAPI, NodeDef } from 'node-red';
 import { localError } from './adapter';
 import { registerHealth } from './health';
 import { health } from './lib/health';
@@ -12,16 +12,8 @@ import { expandPath } from './lib/paths';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
 import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
 import { updateDeviceFor, type UpdateDevice } from './lib/update';
+import type { DeployedFiles, ModelNode } from './model-node';
 import type { PreprocessSpec } from './lib/image';
-
-export interface ModelNode extends Node {
-  /** Hold the model for a user node; the caller releases the lease on close. */
-  acquire(): ModelLease;
-  /** Preprocessing for "from model" mode, once the model has loaded. */
-  preprocessSpec(info: ModelInfo): PreprocessSpec;
-  /** With source "update": where its bundles are applied (an edge-ai-model-update node feeds it). */
-  updates?: UpdateDevice;
-}
 
 type ModelNodeDef = NodeDef & ModelNodeSettings & PromotionSettings;
 
@@ -63,6 +55,12 @@ module.exports = function register(RED: NodeAPI): void {
     config.catch(fail);
 
     node.acquire = (): ModelLease => models.acquireLater(config);
+    node.deployedFiles = async (): Promise<DeployedFiles> => {
+      const { path: model } = await resolved;
+      const optional = (text: unknown): string | undefined => (String(text ?? '').trim() ? expandPath(String(text), baseDir) : undefined);
+      const configured = def.source === 'catalogue' ? String(def.catalogue ?? '') : def.source === 'update' ? String(def.update ?? '') : String(def.path ?? '');
+      return { model, configured, candidate: optional(candidate), checkImages: optional(def.checkImages) };
+    };
     node.preprocessSpec = (info: ModelInfo): PreprocessSpec => modelPreprocessSpec(def, info);
 
     // The node's own lease loads the model at deploy, before the first frame arrives.

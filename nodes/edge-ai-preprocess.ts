@@ -6,7 +6,7 @@ import { choiceSetting, numberSetting } from './lib/settings';
 import { DEFAULT_MAX_PIXELS, maxPixelsSetting, preprocessImage, type FrameInfo, type PreprocessSpec } from './lib/image';
 import { preprocessSpecFrom, type ModelLease, type PreprocessSettings } from './lib/model';
 import { OrderedOutput } from './lib/ordered';
-import type { ModelNode } from './edge-ai-model';
+import type { ModelNode } from './model-node';
 
 interface PreprocessNodeDef extends NodeDef, Omit<PreprocessSettings, 'resize'> {
   /** Not "resize": the editor uses node.resize as its own redraw flag. */

@@ -12,7 +12,8 @@ import { EdgeAiError } from './lib/errors';
 import { CATALOGUE, cachedPaths, catalogueEntry, fetchCatalogueModel, type FetchProgress } from './lib/catalogue';
 import { promotionThresholds, shadowReportPath, type PromotionSettings } from './lib/int8';
 import { inspectInWorker } from './lib/model';
-import { expandPath } from './lib/paths';
+import { requestPath } from './lib/paths';
+import type { DeployedFiles, ModelNode } from './model-node';
 
 /** HTTP status for an engine error code; anything unknown is a server error. */
 const STATUS_OF: Partial<Record<string, number>> = {
@@ -47,6 +48,18 @@ export function downloadLog(RED: NodeAPI, log: (text: string) => void): (progres
   };
 }
 
+/**
+ * A deployed model node's files, asked for by its id (`node` in the query or body): the way the
+ * dialog gets a report of a path written with `${NAME}`, which a request does not expand.
+ */
+function deployedFiles(RED: NodeAPI, id: unknown): Promise<DeployedFiles> {
+  const node = RED.nodes.getNode(String(id)) as ModelNode | null;
+  if (!node || node.type !== 'edge-ai-model') {
+    return Promise.reject(new EdgeAiError('badSetting', { name: 'node', expected: 'the id of a deployed edge-ai-model node (deploy first)', received: JSON.stringify(String(id)) }));
+  }
+  return node.deployedFiles();
+}
+
 export function registerModelAdmin(RED: NodeAPI): void {
   const read = requirePermission(RED, 'edge-ai-model.read');
   const write = requirePermission(RED, 'edge-ai-model.write');
@@ -79,44 +92,54 @@ export function registerModelAdmin(RED: NodeAPI): void {
   });
 
   RED.httpAdmin.get('/edge-ai/doctor', ...read, (req: Request, res: Response) => {
-    let file: string;
+    // The file, and the path the report shows (a deployed node's as configured, not expanded).
+    let target: Promise<{ file: string; shown?: string }>;
     try {
       if (req.query.catalogue) {
-        file = cachedPaths(catalogueEntry(String(req.query.catalogue)), modelCacheDir(userDir)).model;
+        target = Promise.resolve({ file: cachedPaths(catalogueEntry(String(req.query.catalogue)), modelCacheDir(userDir)).model });
+      } else if (req.query.node) {
+        target = deployedFiles(RED, req.query.node).then((files) => ({ file: files.model, shown: files.configured }));
       } else {
         const asked = String(req.query.path ?? '');
         // Only model files: the doctor must not become a way to read arbitrary files.
         if (!/\.(onnx|tflite)$/.test(asked.trim().toLowerCase())) {
           throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx or .tflite file', received: JSON.stringify(asked) });
         }
-        file = expandPath(asked, userDir);
+        target = Promise.resolve({ file: requestPath(asked, 'path', userDir) });
       }
     } catch (err) {
       return fail(res, err);
     }
-    inspectInWorker(file).then((report) => res.json(report), (err) => fail(res, err));
+    target.then(({ file, shown }) => inspectInWorker(file).then((report) => res.json(shown === undefined ? report : { ...report, path: shown })))
+      .catch((err) => fail(res, err));
   });
 
   // The shadow check from the dialog: the CLI's `check` in a child process (minutes of
   // onnxruntime work must not stall the flows), which writes the report the node then reads.
   RED.httpAdmin.post('/edge-ai/int8-check', ...write, (req: Request, res: Response) => {
-    let args: string[];
-    try {
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const model = (name: string): string => {
-        const asked = String(body[name] ?? '').trim();
-        if (!/\.onnx$/i.test(asked)) throw new EdgeAiError('badSetting', { name, expected: 'the path of an .onnx file', received: JSON.stringify(asked) });
-        return expandPath(asked, userDir);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // The files: those the dialog names (never `${NAME}`), or those of the deployed node it edits.
+    const files: Promise<{ model?: string; candidate?: string; images?: string }> = body.node
+      ? deployedFiles(RED, body.node).then((f) => ({ model: f.model, candidate: f.candidate, images: f.checkImages }))
+      : Promise.resolve().then(() => {
+        const asked = (name: string): string | undefined => (String(body[name] ?? '').trim() ? requestPath(String(body[name]), name, userDir) : undefined);
+        return { model: asked('path'), candidate: asked('candidate'), images: asked('images') };
+      });
+    files.then((f) => {
+      const model = (name: string, file: string | undefined): string => {
+        if (!file || !/\.onnx$/i.test(file)) throw new EdgeAiError('badSetting', { name, expected: 'the path of an .onnx file', received: JSON.stringify(file ?? '') });
+        return file;
       };
-      const images = String(body.images ?? '').trim();
-      if (!images) throw new EdgeAiError('badSetting', { name: 'images', expected: 'a folder of held-out images', received: '""' });
+      if (!f.images) throw new EdgeAiError('badSetting', { name: 'images', expected: 'a folder of held-out images', received: '""' });
       // The dialog's fields, checked as the node checks them at deploy (percent in, fractions to the CLI).
       const thresholds = promotionThresholds(body as PromotionSettings);
-      args = ['check', model('path'), '--int8', model('candidate'), '--images', expandPath(images, userDir),
+      return ['check', model('path', f.model), '--int8', model('candidate', f.candidate), '--images', f.images,
         '--min-agreement', String(thresholds.minAgreement), '--max-added', String(thresholds.maxAdded), '--min-speedup', String(thresholds.minSpeedup)];
-    } catch (err) {
-      return fail(res, err);
-    }
+    }).then((args) => runCheck(args, res), (err) => fail(res, err));
+  });
+
+  /** The CLI's check in a child process; its report file, or why there is none. */
+  function runCheck(args: string[], res: Response): void {
     execFile(process.execPath, [CLI, ...args], { cwd: userDir, timeout: CHECK_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const exitCode = err ? (err as { code?: number }).code : 0;
       if ((err as { killed?: boolean } | null)?.killed) return res.status(504).json({ error: `the check took longer than ${CHECK_TIMEOUT_MS / 60000} minutes and was stopped` });
@@ -125,5 +148,5 @@ export function registerModelAdmin(RED: NodeAPI): void {
         .then((text) => res.json({ passed: exitCode === 0, output: `${stdout}${stderr}`.trim(), report: JSON.parse(text) }))
         .catch((e) => fail(res, e));
     });
-  });
+  }
 }

@@ -19,6 +19,19 @@ export function expandPath(template: string, baseDir: string, env: NodeJS.Proces
   return path.resolve(baseDir, homed);
 }
 
+/**
+ * A path that came in a request (an admin route's query or body): ~ and relative paths resolved
+ * as expandPath does, but never `${NAME}`, so that a request cannot read the environment through
+ * an error message naming the expanded path. A deployed node's settings are expanded by the
+ * runtime instead (the admin routes take that node's id).
+ */
+export function requestPath(asked: string, name: string, baseDir: string): string {
+  if (asked.includes('${')) {
+    throw new EdgeAiError('badSetting', { name, expected: 'a path without ${…} (a request does not expand environment variables: deploy, and the node\'s own paths are used)', received: JSON.stringify(asked) });
+  }
+  return expandPath(asked, baseDir, {});
+}
+
 /** Why a name does not lead to a file inside a folder. */
 export type OutsideFolder = 'empty' | 'absolute' | 'climbs' | 'missing' | 'linkOut';
 

@@ -8,6 +8,8 @@ const { startServer } = require('../helpers/server');
 const { models } = require('../helpers/paths');
 
 const PASSWORD = 'edge-ai-test';
+/** A value in the runtime's environment that no request may read. */
+const SECRET = 'hunter2-in-the-environment';
 
 describe('admin routes with adminAuth on', function () {
   this.timeout(90000);
@@ -17,6 +19,7 @@ describe('admin routes with adminAuth on', function () {
   before(async () => {
     const hash = bcrypt.hashSync(PASSWORD, 8);
     server = await startServer({
+      env: { EDGE_AI_TEST_SECRET: SECRET },
       settings: `  adminAuth: { type: 'credentials', users: [
     { username: 'admin', password: '${hash}', permissions: '*' },
     { username: 'viewer', password: '${hash}', permissions: 'read' },
@@ -79,5 +82,39 @@ describe('admin routes with adminAuth on', function () {
     assert.equal(missing.status, 404);
     const unknown = await call('/edge-ai/catalogue/nope/fetch', { method: 'POST', user: 'admin' });
     assert.equal(unknown.status, 404);
+  });
+  it('never expands ${NAME} from a request: no route reads the environment, even through an error', async () => {
+    const asked = [
+      ['GET', `/edge-ai/doctor?path=${encodeURIComponent('${EDGE_AI_TEST_SECRET}.onnx')}`, 'viewer'],
+      ['GET', `/edge-ai/doctor?path=${encodeURIComponent('/tmp/${EDGE_AI_TEST_SECRET}/m.tflite')}`, 'viewer'],
+    ];
+    for (const [method, route, user] of asked) {
+      const response = await call(route, { method, user });
+      const text = await response.text();
+      assert.equal(response.status, 400, `${route}: ${text}`);
+      assert.match(text, /a request does not expand environment variables/);
+      assert.doesNotMatch(text, new RegExp(SECRET));
+    }
+    const check = await fetch(`${server.base}/edge-ai/int8-check`, {
+      method: 'POST', headers: { Authorization: `Bearer ${tokens.admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ path: '${EDGE_AI_TEST_SECRET}.onnx', candidate: '/tmp/c.onnx', images: '/tmp' }),
+    });
+    const checkText = await check.text();
+    assert.equal(check.status, 400, checkText);
+    assert.doesNotMatch(checkText, new RegExp(SECRET));
+  });
+
+  it('reports on a deployed model node whose path has ${NAME}, showing the path as configured', async () => {
+    const flows = await (await fetch(`${server.base}/flows`, { headers: { Authorization: `Bearer ${tokens.admin}` } })).json();
+    const model = flows.find((n) => n.type === 'edge-ai-model' && String(n.path).startsWith('${EDGE_AI_MODELS}'));
+    assert.ok(model, 'the demo has a model node with ${EDGE_AI_MODELS} in its path');
+    const response = await call(`/edge-ai/doctor?node=${model.id}`, { user: 'viewer' });
+    const report = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(report));
+    assert.equal(report.path, model.path, 'the path as the flow writes it, not expanded');
+    assert.equal(report.task, 'classification');
+    const nobody = await call('/edge-ai/doctor?node=not-a-node', { user: 'viewer' });
+    assert.equal(nobody.status, 400);
+    assert.match((await nobody.json()).error, /deployed edge-ai-model node/);
   });
 });

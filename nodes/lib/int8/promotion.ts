@@ -13,6 +13,8 @@ export interface PromotionSettings {
   promoteAgreement?: number | string;
   promoteAdded?: number | string;
   promoteSpeedup?: number | string;
+  /** The held-out images the dialog's Check uses (the check itself runs on the command line). */
+  checkImages?: string;
 }
 
 export interface Promotion {
