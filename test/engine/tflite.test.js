@@ -7,7 +7,7 @@ const path = require('node:path');
 const ort = require('onnxruntime-node');
 const { models } = require('../helpers/paths');
 const { readNpy } = require('../helpers/npy');
-const { tinyAddRelu } = require('../helpers/tflite-builder');
+const { buildTflite, tinyAddRelu } = require('../helpers/tflite-builder');
 const { skipWithout } = require('../helpers/skipped');
 const { importTflite, readTfliteModel, TfliteImportError } = require('../../dist/lib/tflite');
 const { OnnxGraph } = require('../../dist/lib/onnx');
@@ -142,6 +142,50 @@ describe('TFLite importer: the same answers as TensorFlow Lite', function () {
 
 describe('TFLite importer: bad files', function () {
   this.timeout(60000);
+
+  it('refuses a zero point outside its tensor\'s type, which would wrap and shift every value (second pass, defect 8)', async () => {
+    for (const [type, zeroPoint] of [['int8', 300], ['uint8', -5], ['int8', -129], ['uint8', 256]]) {
+      const bytes = buildTflite({
+        tensors: [
+          { name: 'x', type, shape: [1, 4], quantization: { scale: [0.5], zeroPoint: [zeroPoint] } },
+          { name: 'y', type, shape: [1, 4], quantization: { scale: [0.5], zeroPoint: [0] } },
+        ],
+        inputs: [0], outputs: [1], operators: [{ op: 'RELU', inputs: [0], outputs: [1] }],
+      });
+      await assert.rejects(importTflite(bytes), (err) => err instanceof TfliteImportError
+        && new RegExp(`zero point ${zeroPoint}, outside the range of ${type}`).test(err.message), `${type} zero point ${zeroPoint}`);
+    }
+    // The edges of each range import.
+    const edge = buildTflite({
+      tensors: [
+        { name: 'x', type: 'int8', shape: [1, 4], quantization: { scale: [0.5], zeroPoint: [-128] } },
+        { name: 'y', type: 'int8', shape: [1, 4], quantization: { scale: [0.5], zeroPoint: [127] } },
+      ],
+      inputs: [0], outputs: [1], operators: [{ op: 'RELU', inputs: [0], outputs: [1] }],
+    });
+    await importTflite(edge);
+  });
+
+  it('imports one operator listed thousands of times in work that grows with the count, not its square (second pass, defect 7)', async () => {
+    const n = 4000;
+    const bytes = buildTflite({
+      tensors: Array.from({ length: n + 1 }, (_, i) => ({ name: `t${i}`, type: 'float32', shape: [1, 4] })),
+      inputs: [0], outputs: [n], operators: Array.from({ length: n }, (_, i) => ({ op: 'RELU', inputs: [i], outputs: [i + 1] })),
+    });
+    // Look-ups counted, not milliseconds: load stretches time, not counts.
+    const setHas = Set.prototype.has;
+    const mapHas = Map.prototype.has;
+    let lookups = 0;
+    Set.prototype.has = function (value) { lookups++; return setHas.call(this, value); };
+    Map.prototype.has = function (value) { lookups++; return mapHas.call(this, value); };
+    try {
+      await importTflite(bytes);
+    } finally {
+      Set.prototype.has = setHas;
+      Map.prototype.has = mapHas;
+    }
+    assert.ok(lookups / n < 200, `${lookups} set and map look-ups for ${n} operators`);
+  });
   const seedBytes = fs.readFileSync(path.join(SEED, 'seed_small_cnn_96_int8.tflite'));
 
   async function refusal(bytes) {

@@ -37,7 +37,7 @@ const offsets = (b, list) => vector(b, list, (o) => b.addOffset(o));
 const int32s = (b, list) => vector(b, list, (v) => b.addInt32(v));
 
 /**
- * @param {object} spec {tensors: [{name, type, shape, data?: Buffer}], inputs: [i], outputs: [i],
+ * @param {object} spec {tensors: [{name, type, shape, data?: Buffer, quantization?: {scale, zeroPoint, axis?}}], inputs: [i], outputs: [i],
  *   operators: [{op: 'ADD' | number, custom?: string, inputs: [i], outputs: [i]}]}
  */
 function buildTflite(spec) {
@@ -63,11 +63,23 @@ function buildTflite(spec) {
       buffer = buffers.length;
       buffers.push(t.data);
     }
+    // QuantizationParameters: scale (slot 2, floats), zero_point (slot 3, int64s), quantized_dimension (6).
+    let quantization = 0;
+    if (t.quantization) {
+      const scale = vector(b, t.quantization.scale, (v) => b.addFloat32(v));
+      const zeroPoint = vector(b, t.quantization.zeroPoint, (v) => b.addInt64(BigInt(v)), 8);
+      b.startObject(7);
+      b.addFieldOffset(2, scale, 0);
+      b.addFieldOffset(3, zeroPoint, 0);
+      b.addFieldInt32(6, t.quantization.axis ?? 0, 0);
+      quantization = b.endObject();
+    }
     b.startObject(5);
     b.addFieldOffset(0, shape, 0);
     b.addFieldInt8(1, TYPES[t.type], 0);
     b.addFieldInt32(2, buffer, 0);
     b.addFieldOffset(3, name, 0);
+    if (quantization) b.addFieldOffset(4, quantization, 0);
     return b.endObject();
   });
   const operatorOffsets = spec.operators.map((o) => {

@@ -194,6 +194,8 @@ export class OnnxGraph {
   /** The graph's other fields (name, value_info, doc string, ...), as they were. */
   readonly #otherGraphFields: Uint8Array[] = [];
   readonly #metadata = new Map<string, string>();
+  /** The next suffix freshName tries for each base name. */
+  readonly #nextSuffix = new Map<string, number>();
 
   private constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
@@ -300,10 +302,18 @@ export class OnnxGraph {
     this.#otherGraphFields.splice(0, this.#otherGraphFields.length, ...kept);
   }
 
-  /** A name not yet used by any tensor or node output, built from `base`. */
+  /**
+   * A name not yet used by any tensor or node output, built from `base`. The suffix counts on
+   * from the last one given for that base: counting from 1 on every call made an import of N
+   * operators of one kind take N² steps.
+   */
   freshName(base: string, taken: Set<string>): string {
     let name = base;
-    for (let i = 1; taken.has(name) || this.#initializers.has(name); i++) name = `${base}_${i}`;
+    let i = this.#nextSuffix.get(base) ?? 1;
+    if (taken.has(name) || this.#initializers.has(name)) {
+      do name = `${base}_${i++}`; while (taken.has(name) || this.#initializers.has(name));
+    }
+    this.#nextSuffix.set(base, i);
     taken.add(name);
     return name;
   }

@@ -139,6 +139,11 @@ function bufferData(buffer: FlatTable, file: Uint8Array): Uint8Array {
   return buffer.bytes(BUFFER.DATA) ?? new Uint8Array(0);
 }
 
+/** The values a zero point can take in a tensor of each integer type. */
+const ZERO_POINT_RANGE: Partial<Record<TensorType, [number, number]>> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1],
+};
+
 const ELEMENT_BYTES: Partial<Record<TensorType, number>> = {
   float32: 4, float16: 2, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, int8: 1, float64: 8, uint64: 8, uint32: 4, uint16: 2,
 };
@@ -176,6 +181,11 @@ function readTensor(t: FlatTable, index: number, buffers: Uint8Array[]): TfliteT
         throw new FlatBufferError(`${what} has ${scale.length} scales along axis ${axis} of shape [${shape}]`);
       }
       if (scale.some((s) => !(s > 0) || !Number.isFinite(s))) throw new FlatBufferError(`${what} has a scale that is not a positive number`);
+      // Written into an ONNX zero point of the tensor's own type, a value outside it would wrap
+      // (300 as int8 is 44) and silently shift every value of the tensor.
+      const range = ZERO_POINT_RANGE[type];
+      const outside = range && zeroPoint.find((z) => z < range[0] || z > range[1]);
+      if (outside !== undefined) throw new FlatBufferError(`${what} has zero point ${outside}, outside the range of ${type} (${range![0]} to ${range![1]})`);
       tensor.quantization = { scale, zeroPoint: zeroPoint.length ? zeroPoint : scale.map(() => 0), axis };
     }
   }
