@@ -316,6 +316,17 @@ describe('collect: the collector on a real folder', function () {
   it('one folder, one collector; a folder that is a file is a clear error', async () => {
     collector();
     assert.throws(() => collector({}, { owner: 'node-b' }), (err) => err.code === 'collectFolderInUse' && err.message.includes('node-a'));
+    // The same folder through a symlink, or through a linked parent before it exists: one claim (second pass, defect 9).
+    const link = path.join(os.tmpdir(), `edge-ai-collect-link-${process.pid}`);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(tmp, link);
+    try {
+      assert.throws(() => collector({ folder: link }, { owner: 'node-b' }), (err) => err.code === 'collectFolderInUse');
+      collector({ folder: path.join(tmp, 'not-yet', 'frames') }, { owner: 'node-d' });
+      assert.throws(() => collector({ folder: path.join(link, 'not-yet', 'frames') }, { owner: 'node-e' }), (err) => err.code === 'collectFolderInUse' && err.message.includes('node-d'));
+    } finally {
+      fs.rmSync(link, { force: true });
+    }
     const file = path.join(tmp, 'a-file');
     fs.writeFileSync(file, '');
     const c = new Collector(collectConfigFrom({ folder: file }, '/'), { owner: 'node-c' });

@@ -145,6 +145,9 @@ describe('signed model bundles', function () {
     bad({ expires: '2026-11-01T00:00:00Z' }, /expires must be later than created/);
     bad({ model: { ...good.model, sha256: 'abc' } }, /model.sha256 must be 64 hex digits/);
     bad({ format: 2 }, /format must be 1/);
+    // A labels file larger than a model node reads would pass, install, and fail every start (second pass, defect 10).
+    bad({ labels: { file: 'labels.txt', sha256: 'b'.repeat(64), size: 140e6 } }, /labels.size must be at most 4194304 bytes \(what a model node reads\)/);
+    assert.equal(parseManifest(JSON.stringify({ ...good, labels: { file: 'labels.txt', sha256: 'b'.repeat(64), size: 20000 } })).labels.size, 20000);
     assert.throws(() => parseManifest('{not json'), /its manifest is not JSON/);
     const now = Date.parse('2026-12-03T00:00:00Z');
     checkApplicable(good, now, '0.1.0', '1.4.1');

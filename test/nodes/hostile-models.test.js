@@ -9,7 +9,7 @@ const path = require('node:path');
 const { random } = require('../helpers/stats');
 const { helper, load, collect } = require('../helpers/flow');
 const { models } = require('../helpers/paths');
-const { buildModel, bytesField, intField } = require('../helpers/onnx-builder');
+const { buildModel, bytesField, intField, tinyClassifier } = require('../helpers/onnx-builder');
 const { childProcesses } = require('../helpers/processes');
 /** Our own checker processes (not another test run's on the same machine). */
 const checkers = () => childProcesses().filter((c) => c.state !== 'Z' && c.args.includes(CHECKER_FLAG));
@@ -128,6 +128,19 @@ describe('hostile and broken models', function () {
     await host.release();
     // And the checker goes away when idle.
     await until(() => checkers().length === 0, 'the idle checker to exit', 10000);
+  });
+
+  it('refuses a labels file larger than labels ever are, before reading it whole (second pass, defect 10)', async () => {
+    const file = path.join(dir, 'tiny.onnx');
+    fs.writeFileSync(file, tinyClassifier(8));
+    // 140 MB of empty lines made V8 abort ("invalid size error") while splitting them; 5 MB is refused by size.
+    const labels = path.join(dir, 'huge-labels.txt');
+    fs.writeFileSync(labels, Buffer.alloc(5 * 2 ** 20, 0x0a));
+    await assert.rejects(ModelHost.create({ ...config(file), task: 'classification', labels: { kind: 'file', path: labels } }),
+      (err) => err.code === 'labelsFile' && /more than the 4 MB a labels file may hold/.test(err.message));
+    const { parseLabelLines } = require('../../dist/lib/model');
+    assert.throws(() => parseLabelLines('\n'.repeat(5 * 2 ** 20)), /more than the 4 MB/);
+    assert.throws(() => parseLabelLines('x\n'.repeat(200001)), /more than the 100000 classes/);
   });
 
   it('a check sent just as the idle checker is told to stop starts a new checker instead of failing', async () => {

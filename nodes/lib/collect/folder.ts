@@ -1,7 +1,7 @@
 // The calibration folder on disk: frames named by time and number, written to a temporary name
 // and renamed (a reader never sees half a JPEG), found again after a restart, and one folder
 // per collect node.
-import { promises as fs } from 'node:fs';
+import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError } from '../errors';
 import type { KeptFrame } from './sampler';
@@ -22,11 +22,28 @@ const reasonOf = (err: unknown): string => (err instanceof Error ? err.message :
 const claims = new Map<string, string>();
 
 /**
+ * The folder as the disk knows it: links followed as far as the path exists, so one folder
+ * named directly and through a symlink (or a linked parent) is one claim.
+ */
+function realFolder(folder: string): string {
+  const resolved = path.resolve(folder);
+  const rest: string[] = [];
+  for (let at = resolved; ; at = path.dirname(at)) {
+    try {
+      return path.join(realpathSync(at), ...rest);
+    } catch {
+      if (path.dirname(at) === at) return resolved;
+      rest.unshift(path.basename(at));
+    }
+  }
+}
+
+/**
  * Take `folder` for `owner` (a node id); throws when another owner has it. Two nodes writing
  * one folder would each count and replace the other's frames. Returns the release.
  */
 export function claimFolder(folder: string, owner: string): () => void {
-  const key = path.resolve(folder);
+  const key = realFolder(folder);
   const holder = claims.get(key);
   if (holder !== undefined && holder !== owner) throw new EdgeAiError('collectFolderInUse', { path: key, other: holder });
   claims.set(key, owner);

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EdgeAiError } from '../errors';
 import { readYoloLayout, type Detector, type DetectorSetup, type YoloLayout } from '../decode';
-import { parseLabelLines, parseUltralyticsNames } from './labels';
+import { MAX_LABELS_BYTES, parseLabelLines, parseUltralyticsNames } from './labels';
 import { examineModel, type DoctorReport } from './doctor';
 import { externalDataLocations, readOnnxModelInfo, type OnnxModelInfo } from '../onnx';
 import type { ModelTask, TensorInfo } from '../types';
@@ -170,6 +170,9 @@ async function resolveLabels(config: ModelConfig, task: ModelTask, onnx: OnnxMod
   if (source.kind === 'inline') return source.labels;
   if (source.kind === 'file') {
     try {
+      // Its size first: the file is read whole only when it may be a labels file at all.
+      const { size } = await fs.stat(source.path);
+      if (size > MAX_LABELS_BYTES) throw new Error(`${size} bytes, more than the ${MAX_LABELS_BYTES / 2 ** 20} MB a labels file may hold`);
       return parseLabelLines(await fs.readFile(source.path, 'utf8'));
     } catch (err) {
       throw new EdgeAiError('labelsFile', { path: source.path, reason: (err as Error).message });

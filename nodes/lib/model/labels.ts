@@ -1,13 +1,22 @@
 // Class labels from a labels file (one per line) or from Ultralytics' `names` metadata.
+
+/**
+ * Largest labels file read: ImageNet-21k's names take 0.5 MB. A file far larger (a bundle's
+ * labels.txt of 140 MB of empty lines) would make a list V8 cannot hold and abort the process.
+ */
+export const MAX_LABELS_BYTES = 4 * 2 ** 20;
+
+/** Most classes a model may have: a metadata index beyond it is not believed (it would size the list). */
+const MAX_CLASSES = 100000;
+
 /** One label per line; trailing blank lines dropped, inner blank lines kept so indices hold. */
 export function parseLabelLines(text: string): string[] {
+  if (text.length > MAX_LABELS_BYTES) throw new Error(`${text.length} characters, more than the ${MAX_LABELS_BYTES / 2 ** 20} MB a labels file may hold`);
   const lines = text.replace(/\r\n?/g, '\n').split('\n').map((line) => line.trim());
+  if (lines.length > MAX_CLASSES) throw new Error(`${lines.length} lines, more than the ${MAX_CLASSES} classes a model may have`);
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
-
-/** Most classes a model's metadata may name: an index beyond it is not believed (it would size the list). */
-const MAX_CLASSES = 100000;
 
 /**
  * Ultralytics writes `names` as a Python dict literal: `{0: 'person', 1: 'bicycle', ...}`.

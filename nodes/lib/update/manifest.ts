@@ -5,6 +5,7 @@
 // signer can still make mistakes.
 import { EdgeAiError, describeValue } from '../errors';
 import type { TensorInfo } from '../types';
+import { MAX_LABELS_BYTES } from '../model';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -86,6 +87,13 @@ function file(value: unknown, field: string): BundleFile {
   return { file: v.file!, sha256: v.sha256!, size: v.size! };
 }
 
+/** A labels file no larger than a model node reads (a larger one would fail every start). */
+function labelsFile(value: unknown): BundleFile {
+  const labels = file(value, 'labels');
+  if (labels.size > MAX_LABELS_BYTES) refuse('labels.size', `at most ${MAX_LABELS_BYTES} bytes (what a model node reads)`, labels.size);
+  return labels;
+}
+
 function tensors(value: unknown, field: string): TensorSignature[] {
   if (!Array.isArray(value) || !value.length) refuse(field, 'a list of {name, type, dims}', value);
   return value.map((t: Partial<TensorSignature>, i) => {
@@ -125,7 +133,7 @@ export function parseManifest(textValue: string): Manifest {
     created: time(raw.created, 'created'),
     expires: time(raw.expires, 'expires'),
     model: { ...modelFile, format: model!.format as 'onnx' | 'tflite' },
-    ...(raw.labels !== undefined ? { labels: file(raw.labels, 'labels') } : {}),
+    ...(raw.labels !== undefined ? { labels: labelsFile(raw.labels) } : {}),
     signature: { inputs: tensors(signature!.inputs, 'signature.inputs'), outputs: tensors(signature!.outputs, 'signature.outputs') },
     ...(raw.preprocessing ? { preprocessing: raw.preprocessing as Record<string, unknown> } : {}),
     golden,
