@@ -44,6 +44,8 @@ describe('signed model bundles', function () {
     payload = path.join(dir, 'tiny-1.2.0.tgz');
     await makePayload(model, { name: 'tiny', version: '1.2.0', labels }, payload);
     bundle = fs.readFileSync(await signed(payload, keys.privatePem, 'tiny.bundle'));
+    await tar.x({ file: payload, cwd: dir, filter: (p) => p === MANIFEST_FILE });
+    fs.renameSync(path.join(dir, MANIFEST_FILE), path.join(dir, 'made-manifest.json'));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -109,6 +111,54 @@ describe('signed model bundles', function () {
     assert.equal(fs.existsSync(staging()), false);
   });
 
+  it('stops reading a payload at its first refusal: an unlisted entry that inflates to 256 MB is never inflated (second pass, defect 6)', async () => {
+    const made = path.join(dir, 'bomb');
+    fs.mkdirSync(made, { recursive: true });
+    await tar.x({ file: payload, cwd: made });
+    const manifestBytes = fs.readFileSync(path.join(made, MANIFEST_FILE));
+    // manifest.json, then "bomb.bin": 256 MB of zeros, a few hundred KB once gzipped.
+    const BOMB = 256 * 2 ** 20;
+    const bombFile = path.join(dir, 'bomb.tgz');
+    const headerBlock = (name, size) => {
+      const block = Buffer.alloc(512);
+      new tar.Header({ path: name, size, type: 'File', mode: 0o644, mtime: new Date(0) }).encode(block);
+      return block;
+    };
+    const blocks = function* () {
+      yield headerBlock(MANIFEST_FILE, manifestBytes.length);
+      yield Buffer.concat([manifestBytes, Buffer.alloc((512 - (manifestBytes.length % 512)) % 512)]);
+      yield headerBlock('bomb.bin', BOMB);
+      const zeros = Buffer.alloc(2 ** 20);
+      for (let i = 0; i < BOMB / zeros.length; i++) yield zeros;
+      yield Buffer.alloc(1024);
+    };
+    await require('node:stream/promises').pipeline(require('node:stream').Readable.from(blocks()), require('node:zlib').createGzip({ level: 1 }), fs.createWriteStream(bombFile));
+    // CPU time, not wall time (load stretches the one, hardly the other), as a ratio measured in
+    // this run: opening the payload against inflating all of it once.
+    const cpu = async (work) => {
+      const before = process.cpuUsage();
+      await work();
+      const used = process.cpuUsage(before);
+      return used.user + used.system;
+    };
+    const inflateAll = await cpu(() => require('node:stream/promises').pipeline(fs.createReadStream(bombFile), require('node:zlib').createGunzip(),
+      new (require('node:stream').Writable)({ write: (_chunk, _encoding, done) => done() })));
+    let refusal;
+    const opening = await cpu(() => openPayload(bombFile, path.join(dir, 'bomb-out'), 10 * MB).catch((err) => { refusal = err; }));
+    assert.match(String(refusal?.message), /holds "bomb.bin", which the manifest does not list/);
+    assert.ok(opening < 0.2 * inflateAll, `opening took ${(opening / 1000).toFixed(0)} ms of CPU, inflating it all ${(inflateAll / 1000).toFixed(0)} ms`);
+  });
+
+  it('refuses a file that is also a folder, and a file it cannot write, without an exception in the parser (second pass, defect 1)', async () => {
+    const good = JSON.parse(fs.readFileSync(path.join(dir, 'made-manifest.json'), 'utf8'));
+    const golden = { file: 'golden/000.png', sha256: 'c'.repeat(64), size: 10, answer: { top1: 0 } };
+    assert.throws(() => parseManifest(JSON.stringify({ ...good, model: { ...good.model, file: 'golden' }, golden: [golden] })), /"golden" is both/);
+    // The unpacking folder already holds a folder where the model goes: refused, not thrown.
+    const out = path.join(dir, 'eisdir');
+    fs.mkdirSync(path.join(out, good.model.file), { recursive: true });
+    await assert.rejects(openPayload(payload, out, 10 * MB), /"model.onnx" could not be written: EISDIR/);
+  });
+
   it('refuses payload contents other than the manifest lists, though signed', async () => {
     const made = path.join(dir, 'made');
     fs.mkdirSync(made, { recursive: true });
@@ -148,6 +198,12 @@ describe('signed model bundles', function () {
     // A labels file larger than a model node reads would pass, install, and fail every start (second pass, defect 10).
     bad({ labels: { file: 'labels.txt', sha256: 'b'.repeat(64), size: 140e6 } }, /labels.size must be at most 4194304 bytes \(what a model node reads\)/);
     assert.equal(parseManifest(JSON.stringify({ ...good, labels: { file: 'labels.txt', sha256: 'b'.repeat(64), size: 20000 } })).labels.size, 20000);
+    // Golden answers as the canary compares them: "0" is no class number (second pass, defect 11).
+    const frame = { file: 'g0.png', sha256: 'c'.repeat(64), size: 10 };
+    bad({ golden: [{ ...frame, answer: { top1: '0' } }] }, /golden\[0\].answer.top1 must be a class number \(0 or more\) but is string "0"/);
+    bad({ golden: [{ ...frame, answer: { detections: [{ classId: 1, box: [0, 0, '9', 9] }] } }] }, /golden\[0\].answer.detections\[0\] must be \{classId, box: \[x, y, w, h\]\} in numbers/);
+    bad({ golden: [{ ...frame, answer: { top: 1 } }] }, /golden\[0\].answer must be an object \{top1\} or \{detections\}/);
+    assert.deepEqual(parseManifest(JSON.stringify({ ...good, golden: [{ ...frame, answer: { top1: 0 } }] })).golden[0].answer, { top1: 0 });
     assert.throws(() => parseManifest('{not json'), /its manifest is not JSON/);
     const now = Date.parse('2026-12-03T00:00:00Z');
     checkApplicable(good, now, '0.1.0', '1.4.1');

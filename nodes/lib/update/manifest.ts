@@ -87,6 +87,25 @@ function file(value: unknown, field: string): BundleFile {
   return { file: v.file!, sha256: v.sha256!, size: v.size! };
 }
 
+/** A golden answer as the canary compares it: a class number, or detections with their boxes. */
+function goldenAnswer(value: unknown, field: string): GoldenFrame['answer'] {
+  const answer = value as GoldenFrame['answer'] | null;
+  if (!answer || typeof answer !== 'object') refuse(field, 'an object {top1} or {detections}', value);
+  if (answer.top1 !== undefined) {
+    // "0" is not 0: a class given as text would never match the model's answer.
+    if (!Number.isSafeInteger(answer.top1) || answer.top1 < 0) refuse(`${field}.top1`, 'a class number (0 or more)', answer.top1);
+    return { top1: answer.top1 };
+  }
+  if (!Array.isArray(answer.detections)) refuse(field, 'an object {top1} or {detections}', value);
+  const detections = answer.detections.map((d, j) => {
+    const ok = d && typeof d === 'object' && Number.isSafeInteger(d.classId) && d.classId >= 0
+      && Array.isArray(d.box) && d.box.length === 4 && d.box.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!ok) refuse(`${field}.detections[${j}]`, '{classId, box: [x, y, w, h]} in numbers', d);
+    return { classId: d.classId, box: d.box };
+  });
+  return { detections };
+}
+
 /** A labels file no larger than a model node reads (a larger one would fail every start). */
 function labelsFile(value: unknown): BundleFile {
   const labels = file(value, 'labels');
@@ -120,9 +139,7 @@ export function parseManifest(textValue: string): Manifest {
   if (!Array.isArray(raw.golden)) refuse('golden', 'a list of frames (it may be empty)', raw.golden);
   const golden = (raw.golden as unknown[]).map((g, i) => {
     const frame = file(g, `golden[${i}]`);
-    const answer = (g as { answer?: unknown }).answer;
-    if (!answer || typeof answer !== 'object') refuse(`golden[${i}].answer`, 'an object {top1} or {detections}', answer);
-    return { ...frame, answer: answer as GoldenFrame['answer'] };
+    return { ...frame, answer: goldenAnswer((g as { answer?: unknown }).answer, `golden[${i}].answer`) };
   });
   if (raw.allowDowngrade !== undefined && typeof raw.allowDowngrade !== 'boolean') refuse('allowDowngrade', 'true or false', raw.allowDowngrade);
   if (raw.preprocessing !== undefined && (typeof raw.preprocessing !== 'object' || raw.preprocessing === null)) refuse('preprocessing', 'an object', raw.preprocessing);
@@ -143,6 +160,9 @@ export function parseManifest(textValue: string): Manifest {
   if (Date.parse(manifest.expires) <= Date.parse(manifest.created)) refuse('expires', `later than created (${manifest.created})`, manifest.expires);
   const names = [manifest.model.file, manifest.labels?.file, ...golden.map((g) => g.file)].filter(Boolean);
   if (new Set(names).size !== names.length) refuse('files', 'different files', names.join(', '));
+  // A file named as another one's folder (a model "golden" beside "golden/000.png") cannot be both.
+  const folderToo = names.find((name) => names.some((other) => other!.startsWith(`${name}/`)));
+  if (folderToo) refuse('files', `names that are not also another file's folder ("${folderToo}" is both)`, names.join(', '));
   return manifest;
 }
 

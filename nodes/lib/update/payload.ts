@@ -4,9 +4,9 @@
 // plain files only, nothing written outside the target folder, each file hashed and flushed on
 // the way and compared with the manifest.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
-import { c as createTar, t as listTar, type ReadEntry } from 'tar';
+import { c as createTar, Parser as TarParser, type ReadEntry } from 'tar';
 import { EdgeAiError } from '../errors';
 import { parseManifest, type BundleFile, type Manifest } from './manifest';
 
@@ -33,12 +33,21 @@ export async function openPayload(payload: string, dir: string, maxUnpacked: num
   let problem: EdgeAiError | undefined;
   const seen = new Set<string>();
   const pending: Array<Promise<void>> = [];
+  const source = createReadStream(payload);
+  let settle: (err?: unknown) => void = () => undefined;
+  const parsed = new Promise<void>((resolve, reject) => {
+    settle = (err) => (err ? reject(err) : resolve());
+  });
+  // The first refusal stops the reading: a bundle whose next entry inflates to a gigabyte is
+  // refused now, not after the gigabyte (its bytes are never read, so never inflated).
   const stop = (entry: ReadEntry, error: EdgeAiError): void => {
     problem ??= error;
     entry.resume();
+    source.unpipe(parser);
+    source.destroy();
+    settle();
   };
-  await listTar({
-    file: payload,
+  const parser = new TarParser({
     onReadEntry: (entry) => {
       if (problem) return void entry.resume();
       if (entry.type !== 'File') return stop(entry, refuse(`its payload holds a ${entry.type} "${entry.path}"; only plain files are allowed`));
@@ -51,9 +60,9 @@ export async function openPayload(payload: string, dir: string, maxUnpacked: num
           try {
             manifest = parseManifest(Buffer.concat(chunks).toString('utf8'));
             const total = manifestFiles(manifest).reduce((a, f) => a + f.size, 0);
-            if (total > maxUnpacked) problem ??= refuse(`its files come to ${total} bytes, over this device's cap of ${maxUnpacked}`);
+            if (total > maxUnpacked) stop(entry, refuse(`its files come to ${total} bytes, over this device's cap of ${maxUnpacked}`));
           } catch (err) {
-            problem ??= err as EdgeAiError;
+            stop(entry, err as EdgeAiError);
           }
           resolve();
         })));
@@ -63,9 +72,14 @@ export async function openPayload(payload: string, dir: string, maxUnpacked: num
       if (!listed || seen.has(entry.path)) return stop(entry, refuse(`its payload holds "${entry.path}", which the manifest does not list (or lists once)`));
       if (entry.size !== listed.size) return stop(entry, refuse(`"${entry.path}" is ${entry.size} bytes; the manifest says ${listed.size}`));
       seen.add(entry.path);
-      pending.push(writeChecked(entry, dir, listed).catch((err: EdgeAiError) => void (problem ??= err)));
+      pending.push(writeChecked(entry, dir, listed).catch((err: EdgeAiError) => stop(entry, err)));
     },
   });
+  parser.on('end', () => settle());
+  parser.on('error', (err: Error) => settle(problem ? undefined : refuse(`its payload is not a readable tar.gz (${err.message})`)));
+  source.on('error', (err: Error) => settle(problem ? undefined : refuse(`its payload could not be read (${err.message})`)));
+  source.pipe(parser);
+  await parsed;
   await Promise.all(pending);
   if (problem) throw problem;
   if (!manifest) throw refuse(`its payload holds no ${MANIFEST_FILE}`);
@@ -78,8 +92,15 @@ export async function openPayload(payload: string, dir: string, maxUnpacked: num
 function writeChecked(entry: ReadEntry, dir: string, listed: BundleFile): Promise<void> {
   const target = path.join(dir, listed.file);
   // INNER_PATH in the manifest allows a plain name or golden/NAME only: the target stays in dir.
-  mkdirSync(path.dirname(target), { recursive: true });
-  const fd = openSync(target, 'w', 0o644);
+  // Called from tar's parser: a disk that is full, or a name that is a folder already, must
+  // refuse the bundle, not throw into the parser (an uncaught exception there ends Node-RED).
+  let fd: number;
+  try {
+    mkdirSync(path.dirname(target), { recursive: true });
+    fd = openSync(target, 'w', 0o644);
+  } catch (err) {
+    return Promise.reject(refuse(`"${listed.file}" could not be written: ${(err as Error).message}`));
+  }
   const hash = createHash('sha256');
   return new Promise<void>((resolve, reject) => {
     // A full or failing disk: kept and reported at the end, not thrown into tar's parser.
