@@ -166,6 +166,48 @@ describe('TFLite importer: bad files', function () {
     await importTflite(edge);
   });
 
+  it('reads only the labels file of a packed zip: overlapping 16 MB entries are listed, never inflated (second pass, defect 4)', async () => {
+    const crc32 = require('buffer-crc32');
+    const zlib = require('node:zlib');
+    const ENTRY = 16 * 2 ** 20;
+    const zeros = Buffer.alloc(ENTRY);
+    const data = zlib.deflateRawSync(zeros);
+    const crc = crc32.unsigned(zeros);
+    // One local file, named by 16 central-directory entries that all point at it; offsets count
+    // from the start of the .tflite the zip is appended to, as Model Maker writes them.
+    const model = tinyAddRelu();
+    const names = Array.from({ length: 16 }, (_, i) => `part-${i}.bin`);
+    const local = Buffer.alloc(30 + names[0].length);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14); local.writeUInt32LE(data.length, 18); local.writeUInt32LE(ENTRY, 22); local.writeUInt16LE(names[0].length, 26);
+    local.write(names[0], 30, 'latin1');
+    const central = names.map((name) => {
+      const c = Buffer.alloc(46 + name.length);
+      c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE(20, 4); c.writeUInt16LE(20, 6); c.writeUInt16LE(8, 10);
+      c.writeUInt32LE(crc, 16); c.writeUInt32LE(data.length, 20); c.writeUInt32LE(ENTRY, 24); c.writeUInt16LE(name.length, 28);
+      c.writeUInt32LE(model.length, 42); c.write(name, 46, 'latin1');
+      return c;
+    });
+    const directory = Buffer.concat(central);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(names.length, 8); end.writeUInt16LE(names.length, 10);
+    end.writeUInt32LE(directory.length, 12); end.writeUInt32LE(model.length + local.length + data.length, 16);
+    const bytes = Buffer.concat([model, local, data, directory, end]);
+    // CPU time as a ratio measured in this run: the import against inflating the entries once each.
+    const cpu = async (work) => {
+      const before = process.cpuUsage();
+      await work();
+      const used = process.cpuUsage(before);
+      return used.user + used.system;
+    };
+    const inflateAll = await cpu(async () => { for (let i = 0; i < names.length; i++) zlib.inflateRawSync(data); });
+    let metadata;
+    const importing = await cpu(async () => { ({ metadata } = await importTflite(bytes)); });
+    assert.deepEqual(metadata.files, names, 'every packed file is listed');
+    assert.equal(metadata.labels, undefined);
+    assert.ok(importing < 0.2 * inflateAll, `the import took ${(importing / 1000).toFixed(0)} ms of CPU, inflating the entries ${(inflateAll / 1000).toFixed(0)} ms`);
+  });
+
   it('imports one operator listed thousands of times in work that grows with the count, not its square (second pass, defect 7)', async () => {
     const n = 4000;
     const bytes = buildTflite({

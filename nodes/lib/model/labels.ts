@@ -1,10 +1,5 @@
 // Class labels from a labels file (one per line) or from Ultralytics' `names` metadata.
-
-/**
- * Largest labels file read: ImageNet-21k's names take 0.5 MB. A file far larger (a bundle's
- * labels.txt of 140 MB of empty lines) would make a list V8 cannot hold and abort the process.
- */
-export const MAX_LABELS_BYTES = 4 * 2 ** 20;
+import { MAX_LABELS_BYTES } from '../types';
 
 /** Most classes a model may have: a metadata index beyond it is not believed (it would size the list). */
 const MAX_CLASSES = 100000;

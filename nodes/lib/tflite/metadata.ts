@@ -6,6 +6,7 @@
 import { fromBuffer, type Entry, type ZipFile } from 'yauzl';
 import { FlatTable } from './flatbuffer';
 import type { TfliteModel } from './schema';
+import { MAX_LABELS_BYTES } from '../types';
 
 export interface TfliteMetadata {
   name?: string;
@@ -34,8 +35,9 @@ const NORMALIZATION_OPTIONS = 1;
 const FILE = { NAME: 0, TYPE: 2 } as const;
 const LABEL_TYPES = [2, 3];
 
-const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Most packed files listed. */
 const MAX_FILES = 64;
+
 
 export async function readTfliteMetadata(bytes: Buffer, model: TfliteModel): Promise<TfliteMetadata> {
   const result: TfliteMetadata = { files: [] };
@@ -59,48 +61,62 @@ export async function readTfliteMetadata(bytes: Buffer, model: TfliteModel): Pro
     const files = [...(output?.tables(TENSOR.FILES, 'associated file') ?? []), ...(subgraph?.tables(SUBGRAPH.FILES, 'associated file') ?? [])];
     labelsFile = files.find((f) => LABEL_TYPES.includes(f.scalar(FILE.TYPE, 'int8')))?.string(FILE.NAME);
   }
-  const packed = await packedFiles(bytes);
-  result.files = [...packed.keys()];
-  // Without metadata naming it, a lone text file of labels is still taken (Teachable Machine packs labels.txt).
-  labelsFile ??= result.files.find((f) => /labels?\.txt$/i.test(f));
-  const labelText = labelsFile ? packed.get(labelsFile) : undefined;
-  if (labelText) {
-    result.labelsFile = labelsFile;
-    result.labels = labelText.toString('utf8').replace(/\r\n?/g, '\n').split('\n').map((l) => l.trim());
-    while (result.labels.length && !result.labels[result.labels.length - 1]) result.labels.pop();
+  const zip = await openPackedZip(bytes);
+  try {
+    const entries = zip ? await listEntries(zip) : [];
+    result.files = entries.map((e) => e.fileName);
+    // Without metadata naming it, a lone text file of labels is still taken (Teachable Machine packs labels.txt).
+    labelsFile ??= result.files.find((f) => /labels?\.txt$/i.test(f));
+    // Only the labels file is read, and only when it is of a labels file's size: a zip of
+    // overlapping 16 MB entries once made a 20 KB file take a gigabyte to import.
+    const entry = entries.find((e) => e.fileName === labelsFile);
+    const labelText = zip && entry && entry.uncompressedSize <= MAX_LABELS_BYTES ? await readEntry(zip, entry) : undefined;
+    if (labelText) {
+      result.labelsFile = labelsFile;
+      result.labels = labelText.toString('utf8').replace(/\r\n?/g, '\n').split('\n').map((l) => l.trim());
+      while (result.labels.length && !result.labels[result.labels.length - 1]) result.labels.pop();
+    }
+  } finally {
+    zip?.close();
   }
   return result;
 }
 
-/** The files of the zip appended to the model (none when there is no zip). */
-async function packedFiles(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
+/** The zip appended to the model, or undefined when there is none. */
+async function openPackedZip(bytes: Buffer): Promise<ZipFile | undefined> {
   // The zip's end record sits in the last 64 KB; without one there is nothing to open.
-  if (bytes.lastIndexOf('PK\x05\x06', bytes.length - 22, 'latin1') < Math.max(0, bytes.length - 65_557)) return files;
-  let zip: ZipFile;
+  if (bytes.lastIndexOf('PK\x05\x06', bytes.length - 22, 'latin1') < Math.max(0, bytes.length - 65_557)) return undefined;
   try {
-    zip = await new Promise<ZipFile>((resolve, reject) => fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: true }, (err, z) => (err ? reject(err) : resolve(z))));
+    return await new Promise<ZipFile>((resolve, reject) => fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z))));
   } catch {
-    return files;
+    return undefined;
   }
-  await new Promise<void>((resolve) => {
-    const next = (): void => (files.size >= MAX_FILES ? (zip.close(), resolve()) : zip.readEntry());
+}
+
+/** The zip's file entries (names and sizes only: nothing is inflated), at most MAX_FILES. */
+function listEntries(zip: ZipFile): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  return new Promise<Entry[]>((resolve) => {
     zip.on('entry', (entry: Entry) => {
-      if (entry.fileName.endsWith('/') || entry.uncompressedSize > MAX_FILE_BYTES) return next();
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return next();
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('error', () => next());
-        stream.on('end', () => {
-          files.set(entry.fileName, Buffer.concat(chunks));
-          next();
-        });
-      });
+      if (!entry.fileName.endsWith('/')) entries.push(entry);
+      if (entries.length >= MAX_FILES) resolve(entries);
+      else zip.readEntry();
     });
-    zip.on('end', () => resolve());
-    zip.on('error', () => resolve());
-    next();
+    zip.on('end', () => resolve(entries));
+    zip.on('error', () => resolve(entries));
+    zip.readEntry();
   });
-  return files;
+}
+
+/** One entry's bytes, or undefined when it cannot be read. */
+function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer | undefined> {
+  return new Promise<Buffer | undefined>((resolve) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err) return resolve(undefined);
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', () => resolve(undefined));
+      stream.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+  });
 }

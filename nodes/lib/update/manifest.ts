@@ -4,8 +4,7 @@
 // replace a newer version). Checked field by field once the signature has held: a trusted
 // signer can still make mistakes.
 import { EdgeAiError, describeValue } from '../errors';
-import type { TensorInfo } from '../types';
-import { MAX_LABELS_BYTES } from '../model';
+import { MAX_LABELS_BYTES, type TensorInfo } from '../types';
 
 export const MANIFEST_FORMAT = 1;
 
