@@ -333,6 +333,19 @@ describe('update store: install, rollback, and what a restart finds', () => {
     assert.equal(store.state().applied, '0.9', 'a signed downgrade moves the counter with it');
   });
 
+  it('after a failed install the state still names what serves, and the same version installs later (second pass, defect 5)', () => {
+    const store = new UpdateStore(path.join(dir, 'yard'));
+    store.install(...unpacked(store, '1.0', 'model one'), 'k1', 'b');
+    // The copy of the new model fails (a folder where the copy goes stands for a full disk).
+    fs.mkdirSync(`${store.servedFile()}.partial`);
+    assert.throws(() => store.install(...unpacked(store, '2.0', 'model two'), 'k1', 'b'), /EISDIR|illegal operation|directory/);
+    assert.equal(store.state().current.version, '1.0', 'the state names the version that serves');
+    assert.equal(fs.readFileSync(store.servedFile(), 'utf8'), 'model one');
+    fs.rmdirSync(`${store.servedFile()}.partial`);
+    store.install(...unpacked(store, '2.0', 'model two'), 'k1', 'b');
+    assert.deepEqual([store.state().current.version, fs.readFileSync(store.servedFile(), 'utf8')], ['2.0', 'model two']);
+  });
+
   it('after a cut between the switch and the copy, a restart serves the version the state names', () => {
     const store = new UpdateStore(path.join(dir, 'yard'));
     store.install(...unpacked(store, '1.0', 'model one'), 'k1', 'b');

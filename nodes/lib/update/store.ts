@@ -48,6 +48,17 @@ function syncFolder(folder: string): void {
 }
 
 /** Replace `file` whole: a temporary file beside it, flushed, renamed over it, the folder flushed. */
+/** Copies that did not make it, removed; whatever stands in their place and is no file of ours stays. */
+function removeQuietly(staged: Array<[string, string]>): void {
+  for (const [partial] of staged) {
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // Not a file (a folder where the copy was to go): not ours to remove.
+    }
+  }
+}
+
 export function replaceFile(file: string, write: (fd: number) => void): void {
   const partial = `${file}.partial`;
   const fd = openSync(partial, 'w', 0o644);
@@ -122,8 +133,7 @@ export class UpdateStore {
     };
     const state = this.state();
     const applied = state.applied && compareVersions(state.applied, manifest.version) > 0 && !manifest.allowDowngrade ? state.applied : manifest.version;
-    this.#write({ ...state, current: installed, previous: state.current, applied, last: { result: 'applied', version: manifest.version, reason: `signed by key ${keyId}`, at: installed.since } });
-    this.#serve(installed);
+    this.#switchTo(installed, { ...state, current: installed, previous: state.current, applied, last: { result: 'applied', version: manifest.version, reason: `signed by key ${keyId}`, at: installed.since } });
     this.#prune();
     return installed;
   }
@@ -134,8 +144,7 @@ export class UpdateStore {
     if (!state.previous) return undefined;
     const at = new Date(this.#now()).toISOString();
     const restored = { ...state.previous, since: at };
-    this.#write({ ...state, current: restored, previous: undefined, last: { result: 'rolled back', version: state.current?.version, reason, at } });
-    this.#serve(restored);
+    this.#switchTo(restored, { ...state, current: restored, previous: undefined, last: { result: 'rolled back', version: state.current?.version, reason, at } });
     this.#prune();
     return restored;
   }
@@ -163,21 +172,54 @@ export class UpdateStore {
     return current;
   }
 
-  #serve(installed: InstalledModel): void {
-    const folder = path.join(this.#versions, installed.folder);
-    if (installed.labels) replaceFile(this.servedLabels(), (fd) => writeSync(fd, readFileSync(path.join(folder, installed.labels!))));
-    else rmSync(this.servedLabels(), { force: true });
-    const served = this.servedFile();
-    const partial = `${served}.partial`;
-    copyFileSync(path.join(folder, installed.model), partial);
-    const fd = openSync(partial, 'r+');
+  /**
+   * Serve `installed` and record `state` naming it, so that the two agree after any failure: the
+   * files are copied beside the served ones first (a full disk fails here, and nothing changed),
+   * then the state is written, then the copies are renamed into place (which needs no space). A
+   * cut between the last two steps is finished by reconcile().
+   */
+  #switchTo(installed: InstalledModel, state: UpdateState): void {
+    const staged = this.#stage(installed);
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      this.#write(state);
+    } catch (err) {
+      removeQuietly(staged);
+      throw err;
     }
-    renameSync(partial, served);
+    for (const [partial, served] of staged) renameSync(partial, served);
+    if (!installed.labels) rmSync(this.servedLabels(), { force: true });
     syncFolder(this.root);
+  }
+
+  #serve(installed: InstalledModel): void {
+    for (const [partial, served] of this.#stage(installed)) renameSync(partial, served);
+    if (!installed.labels) rmSync(this.servedLabels(), { force: true });
+    syncFolder(this.root);
+  }
+
+  /** The version's files copied and flushed beside the served ones: [partial, served] pairs. */
+  #stage(installed: InstalledModel): Array<[string, string]> {
+    const folder = path.join(this.#versions, installed.folder);
+    const files: Array<[string, string]> = [[path.join(folder, installed.model), this.servedFile()]];
+    if (installed.labels) files.push([path.join(folder, installed.labels), this.servedLabels()]);
+    const staged: Array<[string, string]> = [];
+    try {
+      for (const [from, served] of files) {
+        const partial = `${served}.partial`;
+        staged.push([partial, served]);
+        copyFileSync(from, partial);
+        const fd = openSync(partial, 'r+');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    } catch (err) {
+      removeQuietly(staged);
+      throw err;
+    }
+    return staged;
   }
 
   #prune(): void {
