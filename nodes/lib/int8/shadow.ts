@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { openImage, preprocessImage } from '../image';
 import { examineModel, inputGeometry, modelPreprocessSpec, type ModelNodeSettings } from '../model';
 import { readOnnxModelInfo } from '../onnx';
+import { EdgeAiError } from '../errors';
 import { alternatingMedians, inputFeed, type Feed } from './sessions';
 import { answerOf, compareAnswers, describeAgreement, judgedRate, modelTask, DETECTION_THRESHOLDS, MINIMUM_JUDGED_IMAGES, type Agreement, type Answer, type ModelTask } from './agreement';
 
@@ -73,11 +74,24 @@ export async function* modelTensors(
     try {
       ({ tensor } = await preprocessImage(typeof image === 'string' ? await readFile(image) : image, undefined, spec, true));
     } catch (err) {
-      throw new Error(`${name}: not an image the model can take (${(err as Error).message})`);
+      throw new Error(`${name}: not an image the model can take (${imageFileProblem(err)})`);
     }
     const bytes = tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength);
     yield { data: tensor.type === 'uint8' ? new Uint8Array(bytes) : new Float32Array(bytes), type: tensor.type === 'uint8' ? 'uint8' : 'float32', dims: [...tensor.dims] };
   }
+}
+
+/**
+ * Why an image file could not be used, in the words of a file on the command line: the engine's
+ * texts speak of msg.payload and "this node", which a file given to a command is not.
+ */
+function imageFileProblem(err: unknown): string {
+  if (!(err instanceof EdgeAiError)) return (err as Error).message;
+  const p = err.params;
+  if (err.code === 'notImage') return `expected JPEG, PNG, WebP, TIFF, GIF or BMP, but the file holds ${p.received}`;
+  if (err.code === 'corruptImage') return `the ${p.format} data could not be decoded (${p.reason})`;
+  if (err.code === 'imageTooLarge') return `${p.width}x${p.height} is ${p.megapixels} megapixels, more than the ${p.limit} an image may have`;
+  return err.message;
 }
 
 /** The model's float32 input tensors for images, as calibration and the shadow check take them. */
