@@ -2,6 +2,7 @@
 // The TFLite importer against what TensorFlow Lite's own interpreter gave (seed/golden.json):
 // the same input arrays through the imported ONNX model in onnxruntime, compared value by value.
 const assert = require('node:assert/strict');
+const { cpuMicros } = require('../helpers/stats');
 const fs = require('node:fs');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
@@ -194,15 +195,9 @@ describe('TFLite importer: bad files', function () {
     end.writeUInt32LE(directory.length, 12); end.writeUInt32LE(model.length + local.length + data.length, 16);
     const bytes = Buffer.concat([model, local, data, directory, end]);
     // CPU time as a ratio measured in this run: the import against inflating the entries once each.
-    const cpu = async (work) => {
-      const before = process.cpuUsage();
-      await work();
-      const used = process.cpuUsage(before);
-      return used.user + used.system;
-    };
-    const inflateAll = await cpu(async () => { for (let i = 0; i < names.length; i++) zlib.inflateRawSync(data); });
+    const inflateAll = await cpuMicros(async () => { for (let i = 0; i < names.length; i++) zlib.inflateRawSync(data); });
     let metadata;
-    const importing = await cpu(async () => { ({ metadata } = await importTflite(bytes)); });
+    const importing = await cpuMicros(async () => { ({ metadata } = await importTflite(bytes)); });
     assert.deepEqual(metadata.files, names, 'every packed file is listed');
     assert.equal(metadata.labels, undefined);
     assert.ok(importing < 0.2 * inflateAll, `the import took ${(importing / 1000).toFixed(0)} ms of CPU, inflating the entries ${(inflateAll / 1000).toFixed(0)} ms`);

@@ -3,6 +3,7 @@
 // way a bundle must be refused (tampered, wrong or revoked key, expired, older, too large,
 // truncated, contents other than the manifest says), with the staging file gone after a refusal.
 const assert = require('node:assert/strict');
+const { cpuMicros } = require('../helpers/stats');
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -135,16 +136,10 @@ describe('signed model bundles', function () {
     await require('node:stream/promises').pipeline(require('node:stream').Readable.from(blocks()), require('node:zlib').createGzip({ level: 1 }), fs.createWriteStream(bombFile));
     // CPU time, not wall time (load stretches the one, hardly the other), as a ratio measured in
     // this run: opening the payload against inflating all of it once.
-    const cpu = async (work) => {
-      const before = process.cpuUsage();
-      await work();
-      const used = process.cpuUsage(before);
-      return used.user + used.system;
-    };
-    const inflateAll = await cpu(() => require('node:stream/promises').pipeline(fs.createReadStream(bombFile), require('node:zlib').createGunzip(),
+    const inflateAll = await cpuMicros(() => require('node:stream/promises').pipeline(fs.createReadStream(bombFile), require('node:zlib').createGunzip(),
       new (require('node:stream').Writable)({ write: (_chunk, _encoding, done) => done() })));
     let refusal;
-    const opening = await cpu(() => openPayload(bombFile, path.join(dir, 'bomb-out'), 10 * MB).catch((err) => { refusal = err; }));
+    const opening = await cpuMicros(() => openPayload(bombFile, path.join(dir, 'bomb-out'), 10 * MB).catch((err) => { refusal = err; }));
     assert.match(String(refusal?.message), /holds "bomb.bin", which the manifest does not list/);
     assert.ok(opening < 0.2 * inflateAll, `opening took ${(opening / 1000).toFixed(0)} ms of CPU, inflating it all ${(inflateAll / 1000).toFixed(0)} ms`);
   });
