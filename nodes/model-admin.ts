@@ -60,6 +60,13 @@ function deployedFiles(RED: NodeAPI, id: unknown): Promise<DeployedFiles> {
   return node.deployedFiles();
 }
 
+/** An error about `file` that names it as the request did (`${EDGE_AI_MODELS}/…`), not expanded. */
+function asAsked(err: unknown, file: string, asked: string): unknown {
+  if (!(err instanceof EdgeAiError) || !Object.values(err.params).some((v) => String(v).includes(file))) return err;
+  const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, typeof v === 'string' ? v.split(file).join(asked) : v]));
+  return new EdgeAiError(err.code, params);
+}
+
 export function registerModelAdmin(RED: NodeAPI): void {
   const read = requirePermission(RED, 'edge-ai-model.read');
   const write = requirePermission(RED, 'edge-ai-model.write');
@@ -105,13 +112,15 @@ export function registerModelAdmin(RED: NodeAPI): void {
         if (!/\.(onnx|tflite)$/.test(asked.trim().toLowerCase())) {
           throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx or .tflite file', received: JSON.stringify(asked) });
         }
-        target = Promise.resolve({ file: requestPath(asked, 'path', userDir) });
+        target = Promise.resolve({ file: requestPath(asked, 'path', userDir), shown: asked });
       }
     } catch (err) {
       return fail(res, err);
     }
-    target.then(({ file, shown }) => inspectInWorker(file).then((report) => res.json(shown === undefined ? report : { ...report, path: shown })))
-      .catch((err) => fail(res, err));
+    target.then(({ file, shown }) => inspectInWorker(file).then(
+      (report) => res.json(shown === undefined ? report : { ...report, path: shown }),
+      (err) => { throw shown === undefined ? err : asAsked(err, file, shown); },
+    )).catch((err) => fail(res, err));
   });
 
   // The shadow check from the dialog: the CLI's `check` in a child process (minutes of

@@ -20,16 +20,29 @@ export function expandPath(template: string, baseDir: string, env: NodeJS.Proces
 }
 
 /**
+ * The variables a request's path may use: the folders this package's examples and dialogs name
+ * (`${EDGE_AI_MODELS}/…`). No other variable is expanded from a request, so a request cannot
+ * read the environment (a token, a password) through what a route answers.
+ */
+export const REQUEST_PATH_VARIABLES: readonly string[] = ['EDGE_AI_MODELS', 'EDGE_AI_MEDIA'];
+
+/**
  * A path that came in a request (an admin route's query or body): ~ and relative paths resolved
- * as expandPath does, but never `${NAME}`, so that a request cannot read the environment through
- * an error message naming the expanded path. A deployed node's settings are expanded by the
+ * as expandPath does, `${NAME}` only for REQUEST_PATH_VARIABLES. A route must answer with the
+ * path as asked, never the expanded one. A deployed node's other variables are expanded by the
  * runtime instead (the admin routes take that node's id).
  */
-export function requestPath(asked: string, name: string, baseDir: string): string {
-  if (asked.includes('${')) {
-    throw new EdgeAiError('badSetting', { name, expected: 'a path without ${…} (a request does not expand environment variables: deploy, and the node\'s own paths are used)', received: JSON.stringify(asked) });
+export function requestPath(asked: string, name: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const named = [...asked.matchAll(/\$\{([^}]*)\}?/g)].map((m) => m[1]);
+  const other = named.find((variable) => !REQUEST_PATH_VARIABLES.includes(variable));
+  if (other !== undefined || (asked.includes('${') && !named.length)) {
+    throw new EdgeAiError('badSetting', {
+      name, expected: `a path with no \${…} but ${REQUEST_PATH_VARIABLES.map((v) => `\${${v}}`).join(' or ')} (a request does not expand environment variables: deploy, and the node's own paths are used)`,
+      received: JSON.stringify(asked),
+    });
   }
-  return expandPath(asked, baseDir, {});
+  const allowed = Object.fromEntries(REQUEST_PATH_VARIABLES.filter((v) => env[v] !== undefined).map((v) => [v, env[v]]));
+  return expandPath(asked, baseDir, allowed);
 }
 
 /** Why a name does not lead to a file inside a folder. */

@@ -83,7 +83,7 @@ describe('admin routes with adminAuth on', function () {
     const unknown = await call('/edge-ai/catalogue/nope/fetch', { method: 'POST', user: 'admin' });
     assert.equal(unknown.status, 404);
   });
-  it('never expands ${NAME} from a request: no route reads the environment, even through an error', async () => {
+  it('expands no ${NAME} from a request but the package\'s path folders, and answers with the path as asked: no route reads the environment', async () => {
     const asked = [
       ['GET', `/edge-ai/doctor?path=${encodeURIComponent('${EDGE_AI_TEST_SECRET}.onnx')}`, 'viewer'],
       ['GET', `/edge-ai/doctor?path=${encodeURIComponent('/tmp/${EDGE_AI_TEST_SECRET}/m.tflite')}`, 'viewer'],
@@ -95,6 +95,15 @@ describe('admin routes with adminAuth on', function () {
       assert.match(text, /a request does not expand environment variables/);
       assert.doesNotMatch(text, new RegExp(SECRET));
     }
+    // The package's own path variables are expanded, and answered as asked, never as expanded.
+    const found = await call(`/edge-ai/doctor?path=${encodeURIComponent('${EDGE_AI_MODELS}/detection/yolov8n_640_agpl.onnx')}`, { user: 'viewer' });
+    const report = await found.json();
+    assert.deepEqual([found.status, report.path, report.layout], [200, '${EDGE_AI_MODELS}/detection/yolov8n_640_agpl.onnx', 'ultralytics-v8']);
+    const lost = await call(`/edge-ai/doctor?path=${encodeURIComponent('${EDGE_AI_MODELS}/nowhere.onnx')}`, { user: 'viewer' });
+    const lostText = await lost.text();
+    assert.equal(lost.status, 404, lostText);
+    assert.match(lostText, /\$\{EDGE_AI_MODELS\}\/nowhere\.onnx/);
+    assert.doesNotMatch(lostText, new RegExp(models.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the folder it stands for is not told');
     const check = await fetch(`${server.base}/edge-ai/int8-check`, {
       method: 'POST', headers: { Authorization: `Bearer ${tokens.admin}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ path: '${EDGE_AI_TEST_SECRET}.onnx', candidate: '/tmp/c.onnx', images: '/tmp' }),
