@@ -99,8 +99,10 @@ describe('npm start: a real Node-RED server with the demo flows', function () {
     assert.ok(texts.length > 0);
     for (const text of texts) assert.doesNotMatch(text, /^edge-ai-\w+\./, `untranslated status "${text}"`);
     assert.doesNotMatch(output(), /\[error\]/, 'no errors in the Node-RED log');
-    // The MQTT examples' broker: mosquitto, started by npm start when none listens (CI installs it).
-    assert.match(output(), /Connected to broker: .*127\.0\.0\.1:1883/, 'the MQTT tabs reach a broker');
+    // The MQTT examples' broker: mosquitto, started by npm start when none listens; where none is
+    // installed (the Node 18 root), the MQTT tabs are deployed disabled. Never a failing connection.
+    const disabled = /deployed disabled: no MQTT broker on 127\.0\.0\.1:1883/.test(output());
+    if (!disabled) assert.match(output(), /Connected to broker: .*127\.0\.0\.1:1883/, 'the MQTT tabs reach a broker');
     assert.doesNotMatch(output(), /Connection failed to broker/);
     assert.match(output(), /\[edge-ai-model:YOLOv8n \(AGPL\)\] loaded yolov8n\.onnx sha256 505648ada344; inputs images float32\[1,3,640,640\]/, `the catalogue model was fetched and loaded:\n${output().split('\n').filter((l) => /edge-ai-model/.test(l)).join('\n')}`);
   });
