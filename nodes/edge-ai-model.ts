@@ -10,7 +10,7 @@ import { health } from './lib/health';
 import { choosePromotion, promotionThresholds, type PromotionSettings } from './lib/int8';
 import { expandPath } from './lib/paths';
 import { downloadLog, modelCacheDir, registerModelAdmin } from './model-admin';
-import { modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
+import { configuredModel, modelPreprocessSpec, models, modelSummary, resolveModelConfig, type ModelConfig, type ModelInfo, type ModelLease, type ModelNodeSettings } from './lib/model';
 import { updateDeviceFor, type UpdateDevice } from './lib/update';
 import type { DeployedFiles, ModelNode } from './model-node';
 import type { PreprocessSpec } from './lib/image';
@@ -23,7 +23,7 @@ module.exports = function register(RED: NodeAPI): void {
     const node = this;
     const baseDir = RED.settings.userDir ?? process.cwd();
     // An unnamed model node is named after its model in the log ("[edge-ai-model:yolov8n-coco]"), as in the editor.
-    node.name ||= def.source === 'catalogue' ? String(def.catalogue ?? '') : def.source === 'update' ? String(def.update ?? '') : path.basename(String(def.path ?? ''));
+    node.name ||= path.basename(configuredModel(def));
     const entry = health.model(node.id, node.name);
     // A model that cannot be used: in the log and on the health board.
     const fail = (err: unknown): void => {
@@ -58,8 +58,7 @@ module.exports = function register(RED: NodeAPI): void {
     node.deployedFiles = async (): Promise<DeployedFiles> => {
       const { path: model } = await resolved;
       const optional = (text: unknown): string | undefined => (String(text ?? '').trim() ? expandPath(String(text), baseDir) : undefined);
-      const configured = def.source === 'catalogue' ? String(def.catalogue ?? '') : def.source === 'update' ? String(def.update ?? '') : String(def.path ?? '');
-      return { model, configured, candidate: optional(candidate), checkImages: optional(def.checkImages) };
+      return { model, configured: configuredModel(def), candidate: optional(candidate), checkImages: optional(def.checkImages) };
     };
     node.preprocessSpec = (info: ModelInfo): PreprocessSpec => modelPreprocessSpec(def, info);
 

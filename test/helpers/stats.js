@@ -1,5 +1,5 @@
 'use strict';
-// Small statistics, a repeatable random sequence and CPU time, shared by tests and scripts.
+// Small statistics and a repeatable random sequence, shared by tests and scripts.
 
 /** Least-squares slope of y over x for [x, y] points: one high or low reading does not decide it. */
 function slope(points) {
@@ -23,15 +23,4 @@ function random(seed) {
   };
 }
 
-/**
- * Microseconds of CPU this process spent on `work`: for ratios measured in one run, which load
- * stretches far less than wall time.
- */
-async function cpuMicros(work) {
-  const before = process.cpuUsage();
-  await work();
-  const used = process.cpuUsage(before);
-  return used.user + used.system;
-}
-
-module.exports = { slope, percentile, random, cpuMicros };
+module.exports = { slope, percentile, random };

@@ -75,6 +75,16 @@ export function servedModelConfig(settings: ModelNodeSettings, served: { model: 
   return modelConfigFrom({ ...settings, ...labels, path: served.model, sha256: '', watch: false }, baseDir);
 }
 
+/**
+ * What a model node names as its model, by its source: the catalogue id, the updates' model
+ * name, or the path as written (`${EDGE_AI_MODELS}/…`, not expanded).
+ */
+export function configuredModel(settings: ModelNodeSettings): string {
+  if (settings.source === 'catalogue') return String(settings.catalogue ?? '');
+  if (settings.source === 'update') return String(settings.update ?? '');
+  return String(settings.path ?? '');
+}
+
 /** Validate and coerce the model node's settings for a model file. */
 export function modelConfigFrom(settings: ModelNodeSettings, baseDir: string): ModelConfig {
   if (!settings.path?.trim()) throw new EdgeAiError('badSetting', { name: 'path', expected: 'the path of an .onnx or .tflite file', received: '""' });

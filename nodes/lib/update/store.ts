@@ -166,7 +166,7 @@ export class UpdateStore {
     mkdirSync(this.staging, { recursive: true });
     if (current) {
       const served = this.servedFile();
-      if (!existsSync(served) || fileSha256(served) !== current.sha256) this.#serve(current);
+      if (!existsSync(served) || fileSha256(served) !== current.sha256) this.#switchTo(current);
     }
     this.#prune();
     return current;
@@ -176,23 +176,20 @@ export class UpdateStore {
    * Serve `installed` and record `state` naming it, so that the two agree after any failure: the
    * files are copied beside the served ones first (a full disk fails here, and nothing changed),
    * then the state is written, then the copies are renamed into place (which needs no space). A
-   * cut between the last two steps is finished by reconcile().
+   * cut between the last two steps is finished by reconcile(), which passes no state: the state
+   * names the version already.
    */
-  #switchTo(installed: InstalledModel, state: UpdateState): void {
+  #switchTo(installed: InstalledModel, state?: UpdateState): void {
     const staged = this.#stage(installed);
-    try {
-      this.#write(state);
-    } catch (err) {
-      removeQuietly(staged);
-      throw err;
+    if (state) {
+      try {
+        this.#write(state);
+      } catch (err) {
+        removeQuietly(staged);
+        throw err;
+      }
     }
     for (const [partial, served] of staged) renameSync(partial, served);
-    if (!installed.labels) rmSync(this.servedLabels(), { force: true });
-    syncFolder(this.root);
-  }
-
-  #serve(installed: InstalledModel): void {
-    for (const [partial, served] of this.#stage(installed)) renameSync(partial, served);
     if (!installed.labels) rmSync(this.servedLabels(), { force: true });
     syncFolder(this.root);
   }
